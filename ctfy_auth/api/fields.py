@@ -1,0 +1,71 @@
+"""Serializer fields that match the ctfy wire."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from email_validator import EmailNotValidError, validate_email
+from rest_framework import serializers
+
+from ctfy_auth.conf import app_settings
+
+__all__ = ["EmailAddressField", "PasswordField", "UTCDateTimeField"]
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """ISO-8601 in UTC with a ``Z`` suffix, whatever the host's ``TIME_ZONE``; ``null`` when absent."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("default_timezone", dt.UTC)
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+
+class EmailAddressField(serializers.CharField):
+    """An address as pydantic's ``EmailStr`` takes it (email-validator, no DNS), lower-cased."""
+
+    default_error_messages = {"invalid": _("value is not a valid email address: {reason}")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        try:
+            result = validate_email(value, check_deliverability=False)
+        except EmailNotValidError as exc:
+            self.fail("invalid", reason=str(exc))
+        return str(result.normalized).lower()
+
+
+class PasswordField(serializers.CharField):
+    """A password: never trimmed, never echoed, length bounds read from settings at call time.
+
+    ``minimum`` is ``"setting"`` (``PASSWORD_MIN_LENGTH``) or a fixed number
+    (login accepts any non-empty password up to the maximum).
+    """
+
+    default_error_messages = {
+        "too_short": _("String should have at least {n} characters"),
+        "too_long": _("String should have at most {n} characters"),
+    }
+
+    def __init__(self, *, minimum: int | str = "setting", **kwargs: Any) -> None:
+        kwargs.setdefault("write_only", True)
+        kwargs.setdefault("trim_whitespace", False)
+        kwargs.setdefault("style", {"input_type": "password"})
+        self.minimum = minimum
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        low = app_settings.PASSWORD_MIN_LENGTH if self.minimum == "setting" else int(self.minimum)
+        high = app_settings.PASSWORD_MAX_LENGTH
+        if len(value) < low:
+            self.fail("too_short", n=low)
+        if len(value) > high:
+            self.fail("too_long", n=high)
+        return value

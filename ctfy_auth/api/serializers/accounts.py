@@ -1,0 +1,41 @@
+"""Request bodies for registration, sign-in, passwords and re-authentication."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ctfy_auth.api.fields import EmailAddressField, PasswordField
+
+__all__ = [
+    "AuthTokenSerializer",
+    "LoginSerializer",
+    "ReauthenticateSerializer",
+    "RegisterSerializer",
+    "SetPasswordSerializer",
+]
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = EmailAddressField()
+    password = PasswordField()
+    display_name = serializers.CharField(max_length=120, allow_blank=True, default="")
+
+
+class LoginSerializer(serializers.Serializer):
+    email = EmailAddressField()
+    password = PasswordField(minimum=1)
+
+
+class SetPasswordSerializer(serializers.Serializer):
+    new_password = PasswordField()
+    current_password = PasswordField(minimum=0, allow_blank=True, default="")
+
+
+class ReauthenticateSerializer(serializers.Serializer):
+    current_password = PasswordField(minimum=0, allow_blank=True, default="")
+    code = serializers.CharField(max_length=16, allow_blank=True, default="", write_only=True)
+
+
+class AuthTokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    redirect_to = serializers.CharField(default="/")

@@ -1,0 +1,37 @@
+"""Routes under the host's mount point (``/api/v1/`` in the ctfy contract). No trailing slashes."""
+
+from __future__ import annotations
+
+from django.urls import path, re_path
+
+from ctfy_auth.api.views.accounts import LoginView, PasswordView, RegisterView
+from ctfy_auth.api.views.errors import not_found
+from ctfy_auth.api.views.identities import IdentityViewSet
+from ctfy_auth.api.views.me import MeView, ReauthenticateView
+from ctfy_auth.api.views.providers import ProvidersView
+from ctfy_auth.api.views.tokens import TokenViewSet
+
+urlpatterns = [
+    path("auth/register", RegisterView.as_view(), name="register"),
+    path("auth/login", LoginView.as_view(), name="login"),
+    path("auth/providers", ProvidersView.as_view(), name="providers"),
+    path("auth/password", PasswordView.as_view(), name="password"),
+    path("auth/identities", IdentityViewSet.as_view({"get": "list"}), name="identity-list"),
+    path(
+        "auth/identities/<str:pk>",
+        IdentityViewSet.as_view({"delete": "destroy"}),
+        name="identity-detail",
+    ),
+    path("auth/tokens", TokenViewSet.as_view({"get": "list"}), name="token-list"),
+    # Before auth/tokens/<pk>, so "others" is never taken for an id.
+    path(
+        "auth/tokens/others",
+        TokenViewSet.as_view({"delete": "destroy_others"}),
+        name="token-others",
+    ),
+    path("auth/tokens/<str:pk>", TokenViewSet.as_view({"delete": "destroy"}), name="token-detail"),
+    path("me", MeView.as_view(), name="me"),
+    path("me/reauthenticate", ReauthenticateView.as_view(), name="me-reauthenticate"),
+    # Anything else under our prefixes is a 404 in the envelope, not the host's HTML page.
+    re_path(r"^(?:auth|me)(?:/.*)?$", not_found, name="not-found"),
+]

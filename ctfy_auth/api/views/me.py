@@ -1,0 +1,36 @@
+"""``/me``: the account behind the credential, and re-authentication."""
+
+from __future__ import annotations
+
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ctfy_auth.api.base import CtfyAPIView
+from ctfy_auth.api.serializers.accounts import ReauthenticateSerializer
+from ctfy_auth.api.serializers.me import MeSerializer
+from ctfy_auth.permissions import IsFullAccount
+from ctfy_auth.services import accounts
+
+__all__ = ["MeView", "ReauthenticateView"]
+
+
+class MeView(CtfyAPIView):
+    permission_classes = [IsFullAccount]
+
+    def get(self, request: Request) -> Response:
+        principal = self.principal
+        token_kind = principal.token.kind if principal.token is not None else "user"
+        return Response(MeSerializer(principal.user, context={"token_kind": token_kind}).data)
+
+
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+class ReauthenticateView(CtfyAPIView):
+    def post(self, request: Request) -> Response:
+        data = self.validated(ReauthenticateSerializer)
+        self.check_rate("account_reauthenticate")
+        window = accounts.reauthenticate(
+            self.principal, current_password=data["current_password"], code=data["code"]
+        )
+        return Response({"window_seconds": window})

@@ -1,0 +1,123 @@
+"""System checks. IDs are stable and never reused; each has a hint and a test.
+
+* ``ctfy_auth.E001`` AUTH_USER_MODEL is not ctfy_auth's user (or a subclass of its abstract base).
+* ``ctfy_auth.W001`` Django's Argon2 hasher is not first in PASSWORD_HASHERS.
+* ``ctfy_auth.E002`` BearerTokenMiddleware is placed before AuthenticationMiddleware.
+* ``ctfy_auth.W002`` Throttle counters live in a per-process or dummy cache outside DEBUG.
+* ``ctfy_auth.E003`` CTFY_AUTH has an unknown key or a malformed throttle rate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+__all__ = ["check_settings", "check_throttle_cache", "check_user_model_and_hashers", "check_middleware"]
+
+_ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
+_AUTH_MW = "django.contrib.auth.middleware.AuthenticationMiddleware"
+_OUR_MW = "ctfy_auth.middleware.BearerTokenMiddleware"
+_LOCAL_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+
+
+@register(Tags.models, Tags.security)
+def check_user_model_and_hashers(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    from django.apps import apps
+
+    from ctfy_auth.models import AbstractCtfyUser
+
+    problems: list[Any] = []
+    try:
+        user_model = apps.get_model(settings.AUTH_USER_MODEL, require_ready=False)
+    except (LookupError, ValueError):
+        user_model = None
+    if user_model is None or not issubclass(user_model, AbstractCtfyUser):
+        problems.append(
+            Error(
+                f"AUTH_USER_MODEL is {settings.AUTH_USER_MODEL!r}, which ctfy_auth cannot use.",
+                hint='Set AUTH_USER_MODEL = "ctfy_auth.User", or to a model that subclasses '
+                "ctfy_auth.models.AbstractCtfyUser.",
+                id="ctfy_auth.E001",
+            )
+        )
+    hashers = list(getattr(settings, "PASSWORD_HASHERS", []))
+    if not hashers or hashers[0] != _ARGON2:
+        problems.append(
+            Warning(
+                "Passwords are not hashed with Argon2id: Django's Argon2PasswordHasher is not "
+                "first in PASSWORD_HASHERS.",
+                hint=f'Put "{_ARGON2}" first; keep older hashers after it so existing hashes '
+                "are upgraded at the next sign-in.",
+                id="ctfy_auth.W001",
+            )
+        )
+    return problems
+
+
+@register(Tags.compatibility)
+def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    middleware = list(getattr(settings, "MIDDLEWARE", []))
+    if _OUR_MW in middleware and _AUTH_MW in middleware:
+        if middleware.index(_OUR_MW) < middleware.index(_AUTH_MW):
+            return [
+                Error(
+                    "BearerTokenMiddleware runs before AuthenticationMiddleware, which would "
+                    "overwrite the bearer user.",
+                    hint=f'Move "{_OUR_MW}" after "{_AUTH_MW}" in MIDDLEWARE.',
+                    id="ctfy_auth.E002",
+                )
+            ]
+    return []
+
+
+@register(Tags.caches)
+def check_throttle_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    from ctfy_auth.conf import app_settings
+
+    try:
+        if settings.DEBUG or not app_settings.THROTTLE_ENABLED:
+            return []
+        alias = app_settings.THROTTLE_CACHE
+    except ImproperlyConfigured:
+        return []  # reported by check_settings
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+    if backend in _LOCAL_CACHES or not backend:
+        return [
+            Warning(
+                f"ctfy_auth throttles use the cache {alias!r} ({backend or 'missing'}), which is "
+                "not shared between processes: every worker counts on its own.",
+                hint="Point CTFY_AUTH['THROTTLE_CACHE'] at a shared cache such as Redis "
+                "(django.core.cache.backends.redis.RedisCache).",
+                id="ctfy_auth.W002",
+            )
+        ]
+    return []
+
+
+@register()
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    from ctfy_auth.conf import app_settings
+    from ctfy_auth.throttling import parse_rate
+
+    app_settings.reload()
+    try:
+        rates = app_settings.THROTTLE_RATES
+        for bucket, rate in rates.items():
+            parse_rate(rate)
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), hint="See docs/settings.md for the keys.", id="ctfy_auth.E003")]
+    except (ValueError, TypeError) as exc:
+        return [
+            Error(
+                f"CTFY_AUTH['THROTTLE_RATES'] has a malformed rate for {bucket!r}: {exc}",
+                hint='Rates look like "60/minute" or "600/hour".',
+                id="ctfy_auth.E003",
+            )
+        ]
+    return []

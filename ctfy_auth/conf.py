@@ -1,0 +1,203 @@
+"""Settings for ctfy_auth, read from one namespaced dict: ``settings.CTFY_AUTH``.
+
+Every value is read at call time through :data:`app_settings`, never at import
+or class-definition time, and the cache is dropped in place when Django's
+``setting_changed`` signal fires (so ``override_settings`` works everywhere).
+The defaults below are documented in ``docs/settings.md``; a test keeps the two
+in step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+__all__ = ["DEFAULTS", "AppSettings", "app_settings"]
+
+#: ctfy's 20-entry list of refused passwords (compared lower-cased).
+CTFY_COMMON_PASSWORDS: tuple[str, ...] = (
+    "123456789012",
+    "password1234",
+    "qwerty123456",
+    "111111111111",
+    "passwordpassword",
+    "letmeinletmein",
+    "admin1234admin",
+    "welcome12345",
+    "iloveyou1234",
+    "monkey123456",
+    "dragon123456",
+    "sunshine1234",
+    "princess1234",
+    "football1234",
+    "baseball1234",
+    "abc123abc123",
+    "trustno1trust",
+    "p@ssw0rdp@ss",
+    "p@ssword1234",
+    "ctfyctfyctfy",
+)
+
+DEFAULTS: dict[str, Any] = {
+    # Accounts and passwords
+    "PASSWORD_AUTH_ENABLED": True,
+    "PASSWORD_MIN_LENGTH": 12,
+    "PASSWORD_MAX_LENGTH": 256,
+    "COMMON_PASSWORDS": CTFY_COMMON_PASSWORDS,
+    "FIRST_USER_IS_SUPER_ADMIN": True,
+    "REVOKE_SESSIONS_ON_PASSWORD_CHANGE": False,
+    # Session tokens and the sudo window
+    "SESSION_TOKEN_LIFETIME_SECONDS": 90 * 24 * 3600,
+    "SESSION_TOKEN_LABEL": "login",
+    "REAUTH_WINDOW_SECONDS": 900,
+    "LAST_USED_UPDATE_SECONDS": 60,
+    "USER_AGENT_MAX_LENGTH": 512,
+    # Scopes (the catalog is host configuration; see docs/scopes.md)
+    "SCOPE_CATALOG": (),
+    # Sign-in providers: {"github": {"client_id": ..., "client_secret": ...}, ...}
+    "PROVIDERS": {},
+    "OIDC_DISPLAY_NAME": "",
+    # Throttling
+    "THROTTLE_ENABLED": True,
+    "THROTTLE_CACHE": "default",
+    "THROTTLE_RATES": {
+        "register": "600/hour",
+        "login": "60/minute",
+        "password_change": "60/minute",
+        "auth_mutation": "600/hour",
+        "account_reauthenticate": "30/hour",
+        "token_create": "600/hour",
+    },
+    # Client addresses: how many reverse proxies in front of Django append to
+    # X-Forwarded-For. 0 means the header is ignored and REMOTE_ADDR is used.
+    "NUM_PROXIES": 0,
+}
+
+
+class AppSettings:
+    """Typed, lazily read view of ``settings.CTFY_AUTH`` merged over :data:`DEFAULTS`."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] | None = None
+
+    def _values(self) -> dict[str, Any]:
+        if self._cache is None:
+            user = getattr(settings, "CTFY_AUTH", {}) or {}
+            unknown = set(user) - set(DEFAULTS)
+            if unknown:
+                from django.core.exceptions import ImproperlyConfigured
+
+                raise ImproperlyConfigured(
+                    f"Unknown CTFY_AUTH setting(s): {', '.join(sorted(unknown))}"
+                )
+            self._cache = {**DEFAULTS, **user}
+        return self._cache
+
+    def get(self, name: str) -> Any:
+        return self._values()[name]
+
+    def reload(self) -> None:
+        """Forget the cached values; the next read sees the current settings."""
+        self._cache = None
+
+    @property
+    def PASSWORD_AUTH_ENABLED(self) -> bool:
+        """Whether register, login and set/remove password are offered (404 when off)."""
+        return bool(self.get("PASSWORD_AUTH_ENABLED"))
+
+    @property
+    def PASSWORD_MIN_LENGTH(self) -> int:
+        """Shortest password accepted (422 ``validation_error`` below it)."""
+        return int(self.get("PASSWORD_MIN_LENGTH"))
+
+    @property
+    def PASSWORD_MAX_LENGTH(self) -> int:
+        """Longest password accepted."""
+        return int(self.get("PASSWORD_MAX_LENGTH"))
+
+    @property
+    def COMMON_PASSWORDS(self) -> frozenset[str]:
+        """Lower-cased passwords refused with 422 ``weak_password`` (before Django's validators)."""
+        return frozenset(p.lower() for p in self.get("COMMON_PASSWORDS"))
+
+    @property
+    def FIRST_USER_IS_SUPER_ADMIN(self) -> bool:
+        """The first person to register becomes ``super_admin``."""
+        return bool(self.get("FIRST_USER_IS_SUPER_ADMIN"))
+
+    @property
+    def REVOKE_SESSIONS_ON_PASSWORD_CHANGE(self) -> bool:
+        """Revoke the user's other tokens when the password is changed or removed."""
+        return bool(self.get("REVOKE_SESSIONS_ON_PASSWORD_CHANGE"))
+
+    @property
+    def SESSION_TOKEN_LIFETIME_SECONDS(self) -> int:
+        """Lifetime of a ``pt_`` session token minted by a sign-in."""
+        return int(self.get("SESSION_TOKEN_LIFETIME_SECONDS"))
+
+    @property
+    def SESSION_TOKEN_LABEL(self) -> str:
+        """Label stored on session tokens."""
+        return str(self.get("SESSION_TOKEN_LABEL"))
+
+    @property
+    def REAUTH_WINDOW_SECONDS(self) -> int:
+        """Length of the sudo window opened by a sign-in or re-authentication (floor 60)."""
+        return max(60, int(self.get("REAUTH_WINDOW_SECONDS")))
+
+    @property
+    def LAST_USED_UPDATE_SECONDS(self) -> int:
+        """``last_used_at`` is written at most once per this many seconds per token."""
+        return int(self.get("LAST_USED_UPDATE_SECONDS"))
+
+    @property
+    def USER_AGENT_MAX_LENGTH(self) -> int:
+        """User agents are truncated to this many characters when stored."""
+        return int(self.get("USER_AGENT_MAX_LENGTH"))
+
+    @property
+    def SCOPE_CATALOG(self) -> tuple[dict[str, Any], ...]:
+        """Grantable token scope categories, in wire order."""
+        return tuple(self.get("SCOPE_CATALOG"))
+
+    @property
+    def PROVIDERS(self) -> dict[str, dict[str, Any]]:
+        """External sign-in providers by name (``github``, ``google``, ``oidc``)."""
+        return dict(self.get("PROVIDERS"))
+
+    @property
+    def OIDC_DISPLAY_NAME(self) -> str:
+        """Name shown for the generic OIDC provider (defaults to the issuer host)."""
+        return str(self.get("OIDC_DISPLAY_NAME"))
+
+    @property
+    def THROTTLE_ENABLED(self) -> bool:
+        """Master switch for every ctfy_auth rate limit."""
+        return bool(self.get("THROTTLE_ENABLED"))
+
+    @property
+    def THROTTLE_CACHE(self) -> str:
+        """Alias of the Django cache that holds throttle counters (Redis in production)."""
+        return str(self.get("THROTTLE_CACHE"))
+
+    @property
+    def THROTTLE_RATES(self) -> dict[str, str]:
+        """Fixed-window rates per bucket, e.g. ``{"login": "60/minute"}``; merged over defaults."""
+        return {**DEFAULTS["THROTTLE_RATES"], **self.get("THROTTLE_RATES")}
+
+    @property
+    def NUM_PROXIES(self) -> int:
+        """Trusted reverse proxies appending to ``X-Forwarded-For`` (0: ignore the header)."""
+        return int(self.get("NUM_PROXIES"))
+
+
+app_settings = AppSettings()
+
+
+@receiver(setting_changed)
+def _reload_app_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting == "CTFY_AUTH":
+        app_settings.reload()

@@ -1,0 +1,222 @@
+"""ctfy_auth's error vocabulary.
+
+Every error a ctfy_auth view produces is one of these, rendered by
+:mod:`ctfy_auth.api.exception_handler` as the ctfy envelope
+``{"code": ..., "detail": ..., "timestamp": ...}``. ``detail`` is the message,
+or ``{"message": ..., **context}`` when the error carries context (the context
+values keep their JSON types).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+__all__ = [
+    "AccountEmailMissing",
+    "CannotRevokeCurrentToken",
+    "CtfyError",
+    "EmailBelongsToOtherAccount",
+    "EmailTaken",
+    "IdentityNotFound",
+    "InvalidCredentials",
+    "InvalidToken",
+    "LastSignInMethod",
+    "NotAuthenticated",
+    "PasswordAlreadySet",
+    "PasswordAuthDisabled",
+    "PasswordNotSet",
+    "RateLimited",
+    "ReauthProofRequired",
+    "ReauthenticationRequired",
+    "TokenExpired",
+    "TokenNotFound",
+    "TokenRevokedDuringRequest",
+    "TokenScopeRequired",
+    "UserSessionRequired",
+    "WeakPassword",
+    "WrongCurrentPassword",
+]
+
+
+class CtfyError(APIException):
+    """Base class: a status, a stable ``code`` and a message with optional context."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "http_400"
+    default_detail = _("Bad request")
+
+    def __init__(self, message: Any = None, *, code: str | None = None, **context: Any) -> None:
+        text = str(message if message is not None else self.default_detail)
+        self.code: str = code or self.default_code
+        self.payload: str | dict[str, Any] = {"message": text, **context} if context else text
+        super().__init__(text, self.code)
+
+
+# --- authentication (§1.4) -------------------------------------------------------------
+
+
+class NotAuthenticated(CtfyError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "http_401"
+    default_detail = _("Not authenticated")
+
+
+class InvalidToken(CtfyError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "http_403"
+    default_detail = _("Invalid or revoked token")
+
+
+class TokenExpired(CtfyError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "http_403"
+    default_detail = _("Token has expired")
+
+
+class UserSessionRequired(CtfyError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "http_403"
+    default_detail = _("This operation requires a user session (logged-in OAuth token)")
+
+
+class TokenScopeRequired(CtfyError):
+    """A credential without full-account authority reached a view that declares no scopes."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "token_scope_required"
+    default_detail = _("This endpoint does not accept scoped API tokens; use a user session.")
+
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(message, error="token_scope_required")
+
+
+class RateLimited(CtfyError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "rate_limited"
+    default_detail = _("Rate limit exceeded")
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+# --- accounts and passwords (§2.3, §4) --------------------------------------------------
+
+
+class PasswordAuthDisabled(CtfyError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "password_auth_disabled"
+    default_detail = _("Password sign-in is disabled on this server.")
+
+
+class WeakPassword(CtfyError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "weak_password"
+    default_detail = _("That password is too easy to guess.")
+
+
+class EmailTaken(CtfyError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "email_taken"
+    default_detail = _("Email already registered")
+
+
+class EmailBelongsToOtherAccount(CtfyError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "email_belongs_to_oauth"
+    default_detail = _(
+        "This email belongs to an account that signs in with an external provider. "
+        "Sign in with that provider instead."
+    )
+
+
+class InvalidCredentials(CtfyError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "invalid_credentials"
+    default_detail = _("Invalid email or password")
+
+
+class WrongCurrentPassword(CtfyError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "wrong_current_password"
+    default_detail = _("The current password is not right.")
+
+
+class AccountEmailMissing(CtfyError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "account_email_missing"
+    default_detail = _("This account has no email address to attach a password to.")
+
+
+class PasswordAlreadySet(CtfyError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "password_already_set"
+    default_detail = _("A password is already set for this email.")
+
+
+class PasswordNotSet(CtfyError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "password_not_set"
+    default_detail = _("This account has no password.")
+
+
+class LastSignInMethod(CtfyError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "last_sign_in_method"
+    default_detail = _(
+        "This is the account's last way to sign in. Add another sign-in method first."
+    )
+
+
+class IdentityNotFound(CtfyError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "identity_not_found"
+    default_detail = _("Identity not found")
+
+
+# --- sudo window (§3.10) ----------------------------------------------------------------
+
+
+class ReauthenticationRequired(CtfyError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "reauthentication_required"
+    default_detail = _(
+        "Confirm it is you before making this change \u2014 POST /me/reauthenticate."
+    )
+
+    def __init__(self, *, window_seconds: int) -> None:
+        super().__init__(window_seconds=window_seconds)
+
+
+class ReauthProofRequired(CtfyError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "reauth_proof_required"
+    default_detail = _("Send your current password to confirm it is you.")
+
+
+class TokenRevokedDuringRequest(CtfyError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "token_revoked"
+    default_detail = _("This token was revoked.")
+
+
+# --- tokens (§3.5) ----------------------------------------------------------------------
+
+
+class TokenNotFound(CtfyError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "token_not_found"
+    default_detail = _("Token not found")
+
+
+class CannotRevokeCurrentToken(CtfyError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "cannot_revoke_current_token"
+    default_detail = _(
+        "This is the token making the request. Sign out instead, or revoke it from "
+        "another session."
+    )

@@ -1,0 +1,5 @@
+from ctfy_auth.models.identities import Identity
+from ctfy_auth.models.tokens import ResourceAccess, Token
+from ctfy_auth.models.users import AbstractCtfyUser, RegistrationLock, User
+
+__all__ = ["AbstractCtfyUser", "Identity", "RegistrationLock", "ResourceAccess", "Token", "User"]

@@ -1,0 +1,79 @@
+"""The Principal: what any credential on a request resolves to, in exactly one place.
+
+Every permission check in ctfy_auth (DRF permission classes, the view
+decorator, the admin endpoints) asks :meth:`Principal.allows`. Effective
+permission is what the owner may do intersected with what the credential grants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from ctfy_auth.conf import app_settings
+from ctfy_auth.constants import FULL_ACCOUNT_KINDS, CredentialKind
+
+if TYPE_CHECKING:
+    from ctfy_auth.models import Token
+
+__all__ = ["LEVELS", "Principal"]
+
+#: Permission levels in order; write implies read.
+LEVELS: tuple[str, ...] = ("none", "read", "write")
+_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated credential and the authority it carries."""
+
+    user: Any
+    credential_kind: CredentialKind
+    token: Token | None = None
+    grants: Mapping[str, str] = field(default_factory=dict)
+    resource_access: str = "none"
+    resource_ids: frozenset[str] = frozenset()
+    reauthenticated_at: datetime | None = None
+
+    @property
+    def token_id(self) -> str | None:
+        return self.token.id if self.token is not None else None
+
+    @property
+    def is_full_account(self) -> bool:
+        """True for credentials that carry the whole account (sessions); a positive test."""
+        return self.credential_kind in FULL_ACCOUNT_KINDS
+
+    def allows(self, category: str, level: str, resource_id: str | None = None) -> bool:
+        """May this credential act on ``category`` at ``level`` (for ``resource_id``)?"""
+        if not self.user.is_active:
+            return False
+        if self.is_full_account:
+            return True
+        if _RANK.get(self.grants.get(category, "none"), 0) < _RANK[level]:
+            return False
+        return self.resource_allowed(category, resource_id)
+
+    def resource_allowed(self, category: str, resource_id: str | None) -> bool:
+        """The resource gate for resource-scoped categories (``all`` / ``selected`` / ``none``)."""
+        if self.is_full_account:
+            return True
+        scoped = {c["key"] for c in app_settings.SCOPE_CATALOG if c.get("resource_scoped")}
+        if category not in scoped:
+            return True
+        if self.resource_access == "all":
+            return True
+        if self.resource_access == "selected":
+            return bool(resource_id) and resource_id in self.resource_ids
+        return False
+
+    def reauthenticated_within(self, seconds: int, now: datetime | None = None) -> bool:
+        """Is the sudo window open? A missing stamp is "never"; a future stamp counts as closed."""
+        if self.reauthenticated_at is None:
+            return False
+        age = (now or timezone.now()) - self.reauthenticated_at
+        return timedelta(0) <= age <= timedelta(seconds=seconds)

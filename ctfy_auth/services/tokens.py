@@ -1,0 +1,93 @@
+"""Minting and revoking tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ctfy_auth import crypto, signals
+from ctfy_auth.conf import app_settings
+from ctfy_auth.constants import TokenKind
+from ctfy_auth.exceptions import CannotRevokeCurrentToken, TokenNotFound
+from ctfy_auth.models import Token
+from ctfy_auth.principal import Principal
+from ctfy_auth.services._common import ClientInfo, send_on_commit
+
+__all__ = ["mint_session", "revoke", "revoke_all", "revoke_others"]
+
+
+def mint_session(user: Any, client: ClientInfo) -> tuple[Token, str]:
+    """Mint a ``pt_`` session for ``user``; returns ``(row, plaintext)``, the plaintext once.
+
+    A sign-in is a proof of identity, so the new token's sudo window opens now,
+    on this token only.
+    """
+    now = timezone.now()
+    plaintext = crypto.generate(TokenKind.SESSION)
+    with transaction.atomic():
+        token = Token.objects.create(
+            user=user,
+            kind=TokenKind.SESSION,
+            label=app_settings.SESSION_TOKEN_LABEL,
+            digest=crypto.digest(plaintext),
+            created_at=now,
+            expires_at=now + timedelta(seconds=app_settings.SESSION_TOKEN_LIFETIME_SECONDS),
+            ip_address=client.ip,
+            user_agent=client.user_agent,
+            reauthenticated_at=now,
+        )
+        send_on_commit(signals.token_created, Token, token=token)
+    return token, plaintext
+
+
+def revoke(principal: Principal, token_id: str) -> Token:
+    """Revoke one of the caller's tokens. Idempotent: a revoked row keeps its timestamp.
+
+    Missing and not-owned answer the same 404, so ownership cannot be probed.
+    """
+    if token_id == principal.token_id:
+        raise CannotRevokeCurrentToken()
+    with transaction.atomic():
+        token = (
+            Token.objects.select_for_update().filter(pk=token_id, user=principal.user).first()
+        )
+        if token is None:
+            raise TokenNotFound()
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            send_on_commit(
+                signals.token_revoked,
+                Token,
+                token_ids=[token.id],
+                user=principal.user,
+                by=principal.user,
+            )
+    return token
+
+
+def _revoke_queryset(user: Any, exclude_id: str | None, by: Any) -> int:
+    with transaction.atomic():
+        qs = Token.objects.unrevoked().filter(user=user)
+        if exclude_id is not None:
+            qs = qs.exclude(pk=exclude_id)
+        ids = list(qs.select_for_update().values_list("pk", flat=True))
+        count = Token.objects.filter(pk__in=ids, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if ids:
+            send_on_commit(signals.token_revoked, Token, token_ids=ids, user=user, by=by)
+    return count
+
+
+def revoke_others(principal: Principal) -> int:
+    """Revoke every unrevoked token of the caller, of every kind, except the calling one."""
+    return _revoke_queryset(principal.user, principal.token_id, principal.user)
+
+
+def revoke_all(user: Any, *, except_token_id: str | None = None, by: Any = None) -> int:
+    """Revoke every unrevoked token of ``user`` (e.g. on password change, or by an admin)."""
+    return _revoke_queryset(user, except_token_id, by)

@@ -1,0 +1,40 @@
+"""Signals ctfy_auth sends after the state change has committed.
+
+Every signal is sent with ``sender`` = the user model class (or ``Token``) and
+the keyword arguments listed beside it.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+__all__ = [
+    "identity_unlinked",
+    "login_failed",
+    "password_changed",
+    "password_removed",
+    "reauthenticated",
+    "token_created",
+    "token_revoked",
+    "user_logged_in",
+    "user_registered",
+]
+
+#: ``user``, ``request`` — a person registered with email and password.
+user_registered = Signal()
+#: ``user``, ``request``, ``method`` ("password", a provider name, "device") — a sign-in minted a session.
+user_logged_in = Signal()
+#: ``email``, ``request`` — a password sign-in was refused (the email may not exist).
+login_failed = Signal()
+#: ``user``, ``first_time`` (bool) — a password was set or changed.
+password_changed = Signal()
+#: ``user`` — the password was removed.
+password_removed = Signal()
+#: ``user``, ``identity_id``, ``provider`` — a sign-in identity was unlinked.
+identity_unlinked = Signal()
+#: ``user``, ``token_id`` — the sudo window was opened on a token.
+reauthenticated = Signal()
+#: ``token`` (the row; never the plaintext) — a token was minted.
+token_created = Signal()
+#: ``token_ids`` (list of str), ``user``, ``by`` (the acting user or ``None``) — tokens were revoked.
+token_revoked = Signal()
