@@ -96,3 +96,20 @@ def user(user_factory: Callable[..., Any]) -> Any:
 @pytest.fixture
 def user_client(user: Any, client_for: Callable[..., APIClient]) -> APIClient:
     return client_for(user)
+
+
+@pytest.fixture
+def token_row_factory(db: Any) -> Callable[..., APIClient]:
+    """``token_row_factory(user, kind=..., **fields)`` → a client bearing a raw token row of any kind."""
+    from ctfy_auth import crypto
+    from ctfy_auth.models import Token
+
+    def make(user: Any, kind: str = "fine_grained", **fields: Any) -> APIClient:
+        plaintext = crypto.generate(kind)
+        Token.objects.create(user=user, kind=kind, digest=crypto.digest(plaintext), **fields)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+        client.token = plaintext  # type: ignore[attr-defined]
+        return client
+
+    return make

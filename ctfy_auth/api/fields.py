@@ -11,7 +11,18 @@ from rest_framework import serializers
 
 from ctfy_auth.conf import app_settings
 
-__all__ = ["EmailAddressField", "PasswordField", "UTCDateTimeField"]
+__all__ = ["EmailAddressField", "PasswordField", "StrictCharField", "UTCDateTimeField"]
+
+
+class StrictCharField(serializers.CharField):
+    """A string, and only a string: numbers are not coerced (as pydantic's ``str``)."""
+
+    default_error_messages = {"invalid": _("Input should be a valid string")}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
 
 
 class UTCDateTimeField(serializers.DateTimeField):
@@ -23,10 +34,13 @@ class UTCDateTimeField(serializers.DateTimeField):
         super().__init__(**kwargs)
 
 
-class EmailAddressField(serializers.CharField):
+class EmailAddressField(StrictCharField):
     """An address as pydantic's ``EmailStr`` takes it (email-validator, no DNS), lower-cased."""
 
-    default_error_messages = {"invalid": _("value is not a valid email address: {reason}")}
+    default_error_messages = {
+        "invalid": _("Input should be a valid string"),
+        "invalid_email": _("value is not a valid email address: {reason}"),
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 254)
@@ -37,11 +51,11 @@ class EmailAddressField(serializers.CharField):
         try:
             result = validate_email(value, check_deliverability=False)
         except EmailNotValidError as exc:
-            self.fail("invalid", reason=str(exc))
+            self.fail("invalid_email", reason=str(exc))
         return str(result.normalized).lower()
 
 
-class PasswordField(serializers.CharField):
+class PasswordField(StrictCharField):
     """A password: never trimmed, never echoed, length bounds read from settings at call time.
 
     ``minimum`` is ``"setting"`` (``PASSWORD_MIN_LENGTH``) or a fixed number

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ctfy_auth.api.fields import EmailAddressField, PasswordField
+from ctfy_auth.api.fields import EmailAddressField, PasswordField, StrictCharField
 
 __all__ = [
     "AuthTokenSerializer",
@@ -18,7 +18,7 @@ __all__ = [
 class RegisterSerializer(serializers.Serializer):
     email = EmailAddressField()
     password = PasswordField()
-    display_name = serializers.CharField(max_length=120, allow_blank=True, default="")
+    display_name = StrictCharField(max_length=120, allow_blank=True, default="")
 
 
 class LoginSerializer(serializers.Serializer):
@@ -33,7 +33,7 @@ class SetPasswordSerializer(serializers.Serializer):
 
 class ReauthenticateSerializer(serializers.Serializer):
     current_password = PasswordField(minimum=0, allow_blank=True, default="")
-    code = serializers.CharField(max_length=16, allow_blank=True, default="", write_only=True)
+    code = StrictCharField(max_length=16, allow_blank=True, default="", write_only=True)
 
 
 class AuthTokenSerializer(serializers.Serializer):

@@ -1,0 +1,129 @@
+"""Races closed in the database, exercised with real threads and connections on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, connections
+from rest_framework.test import APIClient
+
+from ctfy_auth.models import Identity, Token
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres_only")]
+
+
+def run_concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Start every call at the same instant, each on its own thread and connection."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def worker(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as exc:  # noqa: BLE001 - reported through results
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def test_concurrent_first_registrations_yield_exactly_one_super_admin():
+    assert connection.vendor == "postgresql"
+
+    def register(n: int) -> Callable[[], int]:
+        def call() -> int:
+            body = {"email": f"first{n}@example.com", "password": PASSWORD}
+            return APIClient().post("/api/v1/auth/register", body, format="json").status_code
+
+        return call
+
+    statuses = run_concurrently([register(n) for n in range(8)])
+    assert statuses == [HTTPStatus.OK] * 8
+    roles = list(get_user_model().objects.values_list("role", flat=True))
+    assert sorted(roles) == ["super_admin"] + ["user"] * 7
+
+
+def test_concurrent_registrations_of_one_email_create_one_account():
+    def call() -> int:
+        body = {"email": "same@example.com", "password": PASSWORD}
+        return APIClient().post("/api/v1/auth/register", body, format="json").status_code
+
+    statuses = run_concurrently([call] * 6)
+    assert sorted(statuses) == [HTTPStatus.OK] + [HTTPStatus.CONFLICT] * 5
+    assert get_user_model().objects.count() == 1
+
+
+def test_concurrent_unlink_and_password_removal_never_leave_zero_ways_in(user_factory, session_factory):
+    for _round in range(5):
+        user = user_factory()
+        identity = Identity.objects.create(user=user, provider="github", provider_user_id=user.id)
+        tokens = [session_factory(user), session_factory(user)]
+
+        def client(plaintext: str) -> APIClient:
+            c = APIClient()
+            c.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+            return c
+
+        results = run_concurrently(
+            [
+                lambda: client(tokens[0]).delete("/api/v1/auth/password").status_code,
+                lambda: client(tokens[1]).delete(f"/api/v1/auth/identities/{identity.id}").status_code,
+            ]
+        )
+        assert sorted(results) == [HTTPStatus.OK, HTTPStatus.CONFLICT], results
+        user.refresh_from_db()
+        ways_in = int(user.has_usable_password()) + Identity.objects.filter(user=user).count()
+        assert ways_in == 1
+
+
+def test_concurrent_unlinks_of_the_last_two_identities_keep_one(user_factory, session_factory):
+    for _round in range(5):
+        user = user_factory(password=None)
+        identities = [
+            Identity.objects.create(user=user, provider=p, provider_user_id=f"{p}-{user.id}")
+            for p in ("github", "google")
+        ]
+        tokens = [session_factory(user), session_factory(user)]
+
+        def unlink(plaintext: str, identity_id: str) -> Callable[[], int]:
+            def call() -> int:
+                c = APIClient()
+                c.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+                return c.delete(f"/api/v1/auth/identities/{identity_id}").status_code
+
+            return call
+
+        results = run_concurrently([unlink(t, i.id) for t, i in zip(tokens, identities, strict=True)])
+        assert sorted(results) == [HTTPStatus.OK, HTTPStatus.CONFLICT], results
+        assert Identity.objects.filter(user=user).count() == 1
+
+
+def test_concurrent_revoke_others_from_two_sessions_leaves_one_live(user_factory, session_factory):
+    user = user_factory()
+    tokens = [session_factory(user) for _ in range(2)]
+
+    def revoke_others(plaintext: str) -> Callable[[], int]:
+        def call() -> int:
+            c = APIClient()
+            c.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+            return c.delete("/api/v1/auth/tokens/others").status_code
+
+        return call
+
+    results = run_concurrently([revoke_others(t) for t in tokens])
+    # Each may see the other first; at most one session survives, never two.
+    assert Token.objects.live().filter(user=user).count() <= 1
+    assert set(results) <= {HTTPStatus.OK, HTTPStatus.FORBIDDEN}
