@@ -30,7 +30,10 @@ __all__ = ["BearerTokenAuthentication", "bearer_credential", "resolve_request"]
 
 _CACHE_ATTR = "_ctfy_auth_resolution"
 _KEYWORD = "bearer"
-_CREDENTIAL_KINDS = {TokenKind.SESSION: CredentialKind.SESSION, TokenKind.API: CredentialKind.API_TOKEN}
+_CREDENTIAL_KINDS = {
+    TokenKind.SESSION: CredentialKind.SESSION,
+    TokenKind.API: CredentialKind.API_TOKEN,
+}
 
 
 def bearer_credential(request: HttpRequest) -> str | None:
@@ -53,11 +56,7 @@ def _principal_for(plaintext: str) -> Principal:
     kind = crypto.parse_kind(plaintext)
     if kind is None:
         raise InvalidToken()  # refused before any query: typo, forgery or not ours
-    token = (
-        Token.objects.select_related("user")
-        .filter(digest=crypto.digest(plaintext))
-        .first()
-    )
+    token = Token.objects.select_related("user").filter(digest=crypto.digest(plaintext)).first()
     if token is None or token.revoked_at is not None or token.kind != kind:
         raise InvalidToken()
     now = timezone.now()

@@ -15,7 +15,12 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["check_settings", "check_throttle_cache", "check_user_model_and_hashers", "check_middleware"]
+__all__ = [
+    "check_middleware",
+    "check_settings",
+    "check_throttle_cache",
+    "check_user_model_and_hashers",
+]
 
 _ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
 _AUTH_MW = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -63,16 +68,19 @@ def check_user_model_and_hashers(app_configs: Any = None, **kwargs: Any) -> list
 @register(Tags.compatibility)
 def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     middleware = list(getattr(settings, "MIDDLEWARE", []))
-    if _OUR_MW in middleware and _AUTH_MW in middleware:
-        if middleware.index(_OUR_MW) < middleware.index(_AUTH_MW):
-            return [
-                Error(
-                    "BearerTokenMiddleware runs before AuthenticationMiddleware, which would "
-                    "overwrite the bearer user.",
-                    hint=f'Move "{_OUR_MW}" after "{_AUTH_MW}" in MIDDLEWARE.',
-                    id="ctfy_auth.E002",
-                )
-            ]
+    if (
+        _OUR_MW in middleware
+        and _AUTH_MW in middleware
+        and middleware.index(_OUR_MW) < middleware.index(_AUTH_MW)
+    ):
+        return [
+            Error(
+                "BearerTokenMiddleware runs before AuthenticationMiddleware, which would "
+                "overwrite the bearer user.",
+                hint=f'Move "{_OUR_MW}" after "{_AUTH_MW}" in MIDDLEWARE.',
+                id="ctfy_auth.E002",
+            )
+        ]
     return []
 
 
@@ -108,7 +116,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     app_settings.reload()
     try:
         rates = app_settings.THROTTLE_RATES
-        for bucket, rate in rates.items():
+        for bucket, rate in rates.items():  # noqa: B007 - bucket is named in the error
             parse_rate(rate)
     except ImproperlyConfigured as exc:
         return [Error(str(exc), hint="See docs/settings.md for the keys.", id="ctfy_auth.E003")]

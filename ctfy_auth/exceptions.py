@@ -217,6 +217,5 @@ class CannotRevokeCurrentToken(CtfyError):
     status_code = status.HTTP_409_CONFLICT
     default_code = "cannot_revoke_current_token"
     default_detail = _(
-        "This is the token making the request. Sign out instead, or revoke it from "
-        "another session."
+        "This is the token making the request. Sign out instead, or revoke it from another session."
     )

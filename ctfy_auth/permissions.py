@@ -26,7 +26,7 @@ def get_principal(request: Request) -> Principal | None:
 
 
 class IsUserSession(BasePermission):
-    """Only a user session (``pt_``) may pass: every /auth management route and /me/reauthenticate."""
+    """Only a user session (``pt_``) passes: every /auth management route, /me/reauthenticate."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         principal = get_principal(request)

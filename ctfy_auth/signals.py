@@ -20,11 +20,11 @@ __all__ = [
     "user_registered",
 ]
 
-#: ``user``, ``request`` — a person registered with email and password.
+#: ``user`` — a person registered with email and password.
 user_registered = Signal()
-#: ``user``, ``request``, ``method`` ("password", a provider name, "device") — a sign-in minted a session.
+#: ``user``, ``method`` ("password", a provider name, "device") — a sign-in minted a session.
 user_logged_in = Signal()
-#: ``email``, ``request`` — a password sign-in was refused (the email may not exist).
+#: ``email`` — a password sign-in was refused (the email may not exist).
 login_failed = Signal()
 #: ``user``, ``first_time`` (bool) — a password was set or changed.
 password_changed = Signal()
@@ -36,5 +36,5 @@ identity_unlinked = Signal()
 reauthenticated = Signal()
 #: ``token`` (the row; never the plaintext) — a token was minted.
 token_created = Signal()
-#: ``token_ids`` (list of str), ``user``, ``by`` (the acting user or ``None``) — tokens were revoked.
+#: ``token_ids`` (list of str), ``user``, ``by`` (acting user or ``None``) — tokens were revoked.
 token_revoked = Signal()

@@ -80,11 +80,9 @@ def check_rate(request: HttpRequest, bucket: str) -> None:
         except ValueError:  # expired between add() and incr()
             cache.set(key, 1, timeout=period + 1)
             count = 1
-    except Exception:  # noqa: BLE001 - a cache outage must not take sign-in down
+    except Exception:
         logger.warning("ctfy_auth throttle cache unavailable; not rate limiting", exc_info=True)
         return
     if count > limit:
         retry_after = max(1, int((window + 1) * period - now))
-        raise RateLimited(
-            f"Rate limit exceeded: {limit} per 1 {unit}", retry_after=retry_after
-        )
+        raise RateLimited(f"Rate limit exceeded: {limit} per 1 {unit}", retry_after=retry_after)

@@ -23,7 +23,9 @@ def bearer(value: str) -> APIClient:
     return client
 
 
-@pytest.mark.parametrize("header", [None, "Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer a b", "Token x"])
+@pytest.mark.parametrize(
+    "header", [None, "Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer a b", "Token x"]
+)
 def test_missing_or_malformed_header_is_401(header, django_assert_num_queries):
     client = APIClient() if header is None else bearer(header)
     with django_assert_num_queries(0):
@@ -85,7 +87,9 @@ def test_deactivated_user_is_refused_with_every_credential(user, session_factory
         assert response.status_code == HTTPStatus.FORBIDDEN
 
 
-def test_authenticated_hot_path_costs_one_query_and_no_write(user, session_factory, django_assert_num_queries):
+def test_authenticated_hot_path_costs_one_query_and_no_write(
+    user, session_factory, django_assert_num_queries
+):
     plaintext = session_factory(user, last_used_at=timezone.now())
     client = bearer(f"Bearer {plaintext}")
     # GET /auth/tokens: 1 auth query (token JOIN user) + COUNT + page.
@@ -96,7 +100,9 @@ def test_authenticated_hot_path_costs_one_query_and_no_write(user, session_facto
     assert not any(s.lstrip().upper().startswith("UPDATE") for s in sql)
 
 
-def test_last_used_at_is_written_at_most_once_a_minute(user, session_factory, django_assert_num_queries):
+def test_last_used_at_is_written_at_most_once_a_minute(
+    user, session_factory, django_assert_num_queries
+):
     plaintext = session_factory(user)
     client = bearer(f"Bearer {plaintext}")
     with django_assert_num_queries(3):  # select + touch + the view's providers query

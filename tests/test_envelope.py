@@ -27,7 +27,10 @@ ENDPOINTS = [
         (b'"a string"', "application/json"),
         (b"[1, 2]", "application/json"),
         (b"null", "application/json"),
-        (b'{"email": {"$gt": ""}, "password": {"a": 1}, "new_password": [], "current_password": 5}', "application/json"),
+        (
+            b'{"email": {"$gt": ""}, "password": {"a": 1}, "new_password": [], "current_password": 5}',
+            "application/json",
+        ),
         ("\udcff".encode("utf-8", "surrogatepass"), "application/json"),
     ],
 )
@@ -73,7 +76,10 @@ def test_host_drf_settings_are_untouched(settings):
 
 def test_providers_lists_github_and_google_disabled_until_configured(api_client, settings):
     body = api_client.get("/api/v1/auth/providers").json()
-    assert [(p["name"], p["enabled"]) for p in body["providers"]] == [("github", False), ("google", False)]
+    assert [(p["name"], p["enabled"]) for p in body["providers"]] == [
+        ("github", False),
+        ("google", False),
+    ]
     assert body["providers"][0]["authorize_path"] == "/api/v1/auth/login/github"
     assert body["password_auth"] == {"enabled": True}
     assert body["email_code_auth"] == {"enabled": False}
@@ -87,6 +93,10 @@ def test_providers_lists_github_and_google_disabled_until_configured(api_client,
     }
     body = api_client.get("/api/v1/auth/providers").json()
     rows = [(p["name"], p["enabled"], p["display_name"]) for p in body["providers"]]
-    assert rows == [("github", True, "GitHub"), ("google", False, "Google"), ("oidc", True, "id.example.com")]
+    assert rows == [
+        ("github", True, "GitHub"),
+        ("google", False, "Google"),
+        ("oidc", True, "id.example.com"),
+    ]
     assert body["password_auth"] == {"enabled": False}
     assert "s" not in [p.get("client_secret") for p in body["providers"]]

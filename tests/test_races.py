@@ -27,7 +27,7 @@ def run_concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
         try:
             barrier.wait()
             results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - reported through results
+        except Exception as exc:
             results[index] = exc
         finally:
             connections.close_all()
@@ -66,21 +66,25 @@ def test_concurrent_registrations_of_one_email_create_one_account():
     assert get_user_model().objects.count() == 1
 
 
-def test_concurrent_unlink_and_password_removal_never_leave_zero_ways_in(user_factory, session_factory):
+def delete_as(plaintext: str, path: str) -> Callable[[], int]:
+    def call() -> int:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+        return client.delete(path).status_code
+
+    return call
+
+
+def test_concurrent_unlink_and_password_removal_never_leave_zero_ways_in(
+    user_factory, session_factory
+):
     for _round in range(5):
         user = user_factory()
         identity = Identity.objects.create(user=user, provider="github", provider_user_id=user.id)
-        tokens = [session_factory(user), session_factory(user)]
-
-        def client(plaintext: str) -> APIClient:
-            c = APIClient()
-            c.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-            return c
-
         results = run_concurrently(
             [
-                lambda: client(tokens[0]).delete("/api/v1/auth/password").status_code,
-                lambda: client(tokens[1]).delete(f"/api/v1/auth/identities/{identity.id}").status_code,
+                delete_as(session_factory(user), "/api/v1/auth/password"),
+                delete_as(session_factory(user), f"/api/v1/auth/identities/{identity.id}"),
             ]
         )
         assert sorted(results) == [HTTPStatus.OK, HTTPStatus.CONFLICT], results
@@ -96,34 +100,22 @@ def test_concurrent_unlinks_of_the_last_two_identities_keep_one(user_factory, se
             Identity.objects.create(user=user, provider=p, provider_user_id=f"{p}-{user.id}")
             for p in ("github", "google")
         ]
-        tokens = [session_factory(user), session_factory(user)]
-
-        def unlink(plaintext: str, identity_id: str) -> Callable[[], int]:
-            def call() -> int:
-                c = APIClient()
-                c.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-                return c.delete(f"/api/v1/auth/identities/{identity_id}").status_code
-
-            return call
-
-        results = run_concurrently([unlink(t, i.id) for t, i in zip(tokens, identities, strict=True)])
+        results = run_concurrently(
+            [
+                delete_as(session_factory(user), f"/api/v1/auth/identities/{i.id}")
+                for i in identities
+            ]
+        )
         assert sorted(results) == [HTTPStatus.OK, HTTPStatus.CONFLICT], results
         assert Identity.objects.filter(user=user).count() == 1
 
 
-def test_concurrent_revoke_others_from_two_sessions_leaves_one_live(user_factory, session_factory):
+def test_concurrent_revoke_others_from_two_sessions_leaves_at_most_one_live(
+    user_factory, session_factory
+):
     user = user_factory()
     tokens = [session_factory(user) for _ in range(2)]
-
-    def revoke_others(plaintext: str) -> Callable[[], int]:
-        def call() -> int:
-            c = APIClient()
-            c.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-            return c.delete("/api/v1/auth/tokens/others").status_code
-
-        return call
-
-    results = run_concurrently([revoke_others(t) for t in tokens])
+    results = run_concurrently([delete_as(t, "/api/v1/auth/tokens/others") for t in tokens])
     # Each may see the other first; at most one session survives, never two.
     assert Token.objects.live().filter(user=user).count() <= 1
     assert set(results) <= {HTTPStatus.OK, HTTPStatus.FORBIDDEN}

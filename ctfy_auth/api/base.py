@@ -13,8 +13,8 @@ from typing import Any
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
-from rest_framework.viewsets import ViewSetMixin
 from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSetMixin
 
 from ctfy_auth.api.exception_handler import exception_handler
 from ctfy_auth.authentication import BearerTokenAuthentication

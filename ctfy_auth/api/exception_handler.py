@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import DatabaseError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework import status
@@ -78,14 +78,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         code = exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.default_detail)
         body = envelope(f"http_{code}", str(detail))
-    elif isinstance(exc, DatabaseError):
-        logger.exception("Database error in %s", context.get("view").__class__.__name__)
+    elif isinstance(exc, OperationalError | InterfaceError):  # the database is unreachable
+        logger.exception("Database unavailable in %s", context.get("view").__class__.__name__)
         code = status.HTTP_503_SERVICE_UNAVAILABLE
         body = envelope("service_unavailable", "The service is temporarily unavailable.")
     else:
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
-        code, body = status.HTTP_500_INTERNAL_SERVER_ERROR, envelope(
-            "internal_error", "Internal server error"
+        code, body = (
+            status.HTTP_500_INTERNAL_SERVER_ERROR,
+            envelope("internal_error", "Internal server error"),
         )
 
     if code == status.HTTP_401_UNAUTHORIZED:

@@ -26,7 +26,7 @@ class StrictCharField(serializers.CharField):
 
 
 class UTCDateTimeField(serializers.DateTimeField):
-    """ISO-8601 in UTC with a ``Z`` suffix, whatever the host's ``TIME_ZONE``; ``null`` when absent."""
+    """ISO-8601 UTC with a ``Z`` suffix, whatever the host's ``TIME_ZONE``; ``null`` when absent."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("default_timezone", dt.UTC)

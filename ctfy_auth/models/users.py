@@ -18,7 +18,7 @@ __all__ = ["AbstractCtfyUser", "RegistrationLock", "User", "UserManager", "norma
 
 
 def normalize_email(email: str) -> str:
-    """Emails are the login: stored stripped and lower-cased (ctfy lower-cases the whole address)."""
+    """Emails are the login: stored stripped and lower-cased, the whole address as ctfy does."""
     return (email or "").strip().lower()
 
 
@@ -77,7 +77,9 @@ class AbstractCtfyUser(AbstractBaseUser, PermissionsMixin):
 
     # Derived from ``role``; overriding PermissionsMixin's field with a property
     # removes the column, so privilege cannot drift from the role.
-    is_superuser = property(lambda self: self.is_active and self.role == Role.SUPER_ADMIN)  # type: ignore[assignment]
+    @property  # type: ignore[override]
+    def is_superuser(self) -> bool:
+        return bool(self.is_active and self.role == Role.SUPER_ADMIN)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -146,3 +148,6 @@ class RegistrationLock(models.Model):
 
     class Meta:
         verbose_name = _("registration lock")
+
+    def __str__(self) -> str:
+        return "registration lock"

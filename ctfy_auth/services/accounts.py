@@ -53,9 +53,15 @@ def _ensure_enabled() -> None:
 
 
 def _dummy_verify(password: str) -> None:
-    """Spend one verify with the configured hasher, so an unknown email costs what a wrong password does."""
+    """One verify with the configured hasher: an unknown email costs what a wrong password does."""
     hasher = get_hasher()
-    key = (hasher.algorithm, *(getattr(hasher, a, None) for a in ("time_cost", "memory_cost", "parallelism", "iterations")))
+    key = (
+        hasher.algorithm,
+        *(
+            getattr(hasher, a, None)
+            for a in ("time_cost", "memory_cost", "parallelism", "iterations")
+        ),
+    )
     encoded = _dummy_hashes.get(key)
     if encoded is None:
         encoded = _dummy_hashes.setdefault(key, make_password(secrets.token_urlsafe(24)))
@@ -63,7 +69,7 @@ def _dummy_verify(password: str) -> None:
 
 
 def check_password_strength(password: str, user: Any = None) -> None:
-    """ctfy's common-password list, then the host's ``AUTH_PASSWORD_VALIDATORS``; 422 ``weak_password``."""
+    """ctfy's common passwords, then ``AUTH_PASSWORD_VALIDATORS``: 422 ``weak_password``."""
     if password.lower() in app_settings.COMMON_PASSWORDS:
         raise WeakPassword(rule="common_password")
     try:
@@ -74,7 +80,7 @@ def check_password_strength(password: str, user: Any = None) -> None:
 
 
 def _take_registration_lock() -> None:
-    """Serialise first-user bootstrap: an UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite)."""
+    """Serialise first-user bootstrap: an UPDATE takes the row lock (the write lock on SQLite)."""
     if not RegistrationLock.objects.filter(pk=1).update(id=1):
         RegistrationLock.objects.get_or_create(pk=1)
         RegistrationLock.objects.filter(pk=1).update(id=1)

@@ -14,6 +14,7 @@ from ctfy_auth.conf import app_settings
 from ctfy_auth.constants import PASSWORD_PROVIDER
 from ctfy_auth.exceptions import IdentityNotFound, LastSignInMethod
 from ctfy_auth.models import Identity
+from ctfy_auth.models._ids import looks_like_id
 from ctfy_auth.principal import Principal
 from ctfy_auth.services._common import require_sudo, send_on_commit
 
@@ -84,6 +85,8 @@ def list_sign_in_methods(user: Any) -> list[SignInMethod]:
 
 def unlink(principal: Principal, identity_id: str) -> None:
     """Unlink one of the caller's external identities, never the last way in."""
+    if not looks_like_id(identity_id):
+        raise IdentityNotFound()
     with transaction.atomic():
         user = lock_user(principal.user)
         identity = Identity.objects.filter(pk=identity_id, user=user).first()

@@ -13,6 +13,7 @@ from ctfy_auth.conf import app_settings
 from ctfy_auth.constants import TokenKind
 from ctfy_auth.exceptions import CannotRevokeCurrentToken, TokenNotFound
 from ctfy_auth.models import Token
+from ctfy_auth.models._ids import looks_like_id
 from ctfy_auth.principal import Principal
 from ctfy_auth.services._common import ClientInfo, send_on_commit
 
@@ -50,10 +51,10 @@ def revoke(principal: Principal, token_id: str) -> Token:
     """
     if token_id == principal.token_id:
         raise CannotRevokeCurrentToken()
+    if not looks_like_id(token_id):
+        raise TokenNotFound()
     with transaction.atomic():
-        token = (
-            Token.objects.select_for_update().filter(pk=token_id, user=principal.user).first()
-        )
+        token = Token.objects.select_for_update().filter(pk=token_id, user=principal.user).first()
         if token is None:
             raise TokenNotFound()
         if token.revoked_at is None:

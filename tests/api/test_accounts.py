@@ -100,7 +100,10 @@ def test_django_password_validators_apply(api_client):
         ({"password": PASSWORD}, "email"),
         ({"email": 12, "password": PASSWORD}, "email"),
         ({"email": "alice@example.com", "password": ["x"] * 20}, "password"),
-        ({"email": "alice@example.com", "password": PASSWORD, "display_name": "x" * 121}, "display_name"),
+        (
+            {"email": "alice@example.com", "password": PASSWORD, "display_name": "x" * 121},
+            "display_name",
+        ),
         ({"email": "a" * 250 + "@example.com", "password": PASSWORD}, "email"),
     ],
 )
@@ -117,7 +120,10 @@ def test_register_bad_input_is_422_and_writes_nothing(api_client, body, field):
 
 def test_short_password_message_matches_ctfy(api_client):
     response = register(api_client, password="elevenchars")
-    assert response.json()["detail"]["message"] == "password: String should have at least 12 characters"
+    assert (
+        response.json()["detail"]["message"]
+        == "password: String should have at least 12 characters"
+    )
 
 
 def test_password_auth_disabled_is_404(api_client, settings):
@@ -130,7 +136,9 @@ def test_password_auth_disabled_is_404(api_client, settings):
 
 def test_login_mints_a_new_session(api_client, user_factory):
     user = user_factory(email="bob@example.com")
-    response = api_client.post(LOGIN, {"email": "BOB@example.com", "password": PASSWORD}, format="json")
+    response = api_client.post(
+        LOGIN, {"email": "BOB@example.com", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == HTTPStatus.OK
     token = response.json()["token"]
     assert token.startswith("pt_")
@@ -140,7 +148,9 @@ def test_login_mints_a_new_session(api_client, user_factory):
     assert user.last_login is not None
 
 
-def test_login_refusals_are_identical_for_unknown_email_and_wrong_password(api_client, user_factory):
+def test_login_refusals_are_identical_for_unknown_email_and_wrong_password(
+    api_client, user_factory
+):
     user_factory(email="bob@example.com")
     user_factory(email="nopass@example.com", password=None)
     user_factory(email="gone@example.com", is_active=False)
@@ -185,7 +195,9 @@ def test_login_upgrades_a_stale_hash(api_client, user_factory, settings):
     user = user_factory(email="old@example.com")
     assert user.password.startswith("pbkdf2")
     settings.PASSWORD_HASHERS = list(reversed(settings.PASSWORD_HASHERS))
-    response = api_client.post(LOGIN, {"email": "old@example.com", "password": PASSWORD}, format="json")
+    response = api_client.post(
+        LOGIN, {"email": "old@example.com", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == HTTPStatus.OK
     user.refresh_from_db()
     assert user.password.startswith("argon2$argon2id$")
@@ -205,7 +217,9 @@ def test_login_failed_and_registered_signals(api_client, django_capture_on_commi
     try:
         with django_capture_on_commit_callbacks(execute=True):
             register(api_client)
-            api_client.post(LOGIN, {"email": "alice@example.com", "password": "nope nope nope"}, format="json")
+            api_client.post(
+                LOGIN, {"email": "alice@example.com", "password": "nope nope nope"}, format="json"
+            )
     finally:
         signals.user_registered.disconnect(on_registered)
         signals.login_failed.disconnect(on_failed)

@@ -27,7 +27,9 @@ def test_password_appears_as_a_sign_in_method(user, user_client):
 
 
 def test_external_identities_ordered_by_provider_then_password(user, user_client):
-    Identity.objects.create(user=user, provider="google", provider_user_id="g1", email="a@gmail.com")
+    Identity.objects.create(
+        user=user, provider="google", provider_user_id="g1", email="a@gmail.com"
+    )
     Identity.objects.create(user=user, provider="github", provider_user_id="7", login="octo")
     rows = user_client.get(URL).json()["items"]
     assert [r["provider"] for r in rows] == ["github", "google", "password"]

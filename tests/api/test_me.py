@@ -32,7 +32,9 @@ def test_me_fields(user, user_client):
     assert body["created_at"].endswith("Z")
 
 
-@pytest.mark.parametrize(("role", "is_admin"), [("admin", True), ("super_admin", True), ("user", False)])
+@pytest.mark.parametrize(
+    ("role", "is_admin"), [("admin", True), ("super_admin", True), ("user", False)]
+)
 def test_is_admin_follows_role(user_factory, client_for, role, is_admin):
     body = client_for(user_factory(role=role)).get("/api/v1/me").json()
     assert (body["role"], body["is_admin"]) == (role, is_admin)
@@ -66,7 +68,9 @@ def test_reauthenticate_window_setting(user_client, settings):
 def test_reauthenticate_opens_the_window_for_a_gated_change(user, client_for):
     identity = Identity.objects.create(user=user, provider="github", provider_user_id="7")
     client = client_for(user, reauthenticated_at=timezone.now() - timedelta(hours=1))
-    assert client.delete(f"/api/v1/auth/identities/{identity.id}").status_code == HTTPStatus.CONFLICT
+    assert (
+        client.delete(f"/api/v1/auth/identities/{identity.id}").status_code == HTTPStatus.CONFLICT
+    )
     client.post(REAUTH, {"current_password": PASSWORD}, format="json")
     assert client.delete(f"/api/v1/auth/identities/{identity.id}").status_code == HTTPStatus.OK
 
@@ -92,7 +96,10 @@ def test_reauthenticate_without_a_password_asks_for_a_new_sign_in(user_factory, 
 
 
 def test_reauthenticate_rate_limit(user_client, settings):
-    settings.CTFY_AUTH = {**settings.CTFY_AUTH, "THROTTLE_RATES": {"account_reauthenticate": "2/hour"}}
+    settings.CTFY_AUTH = {
+        **settings.CTFY_AUTH,
+        "THROTTLE_RATES": {"account_reauthenticate": "2/hour"},
+    }
     codes = [
         user_client.post(REAUTH, {"current_password": "wrong one!"}, format="json").status_code
         for _ in range(3)

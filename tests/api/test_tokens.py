@@ -16,13 +16,26 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/auth/tokens"
 TOKEN_INFO_KEYS = {
-    "id", "kind", "label", "created_at", "last_used_at", "expires_at", "ip_address",
-    "user_agent", "is_current", "competition_access", "competition_ids", "permissions",
-    "rotated_from", "template",
+    "id",
+    "kind",
+    "label",
+    "created_at",
+    "last_used_at",
+    "expires_at",
+    "ip_address",
+    "user_agent",
+    "is_current",
+    "competition_access",
+    "competition_ids",
+    "permissions",
+    "rotated_from",
+    "template",
 }
 
 
-def test_list_shows_unrevoked_tokens_of_every_kind_oldest_first(user, client_for, token_row_factory):
+def test_list_shows_unrevoked_tokens_of_every_kind_oldest_first(
+    user, client_for, token_row_factory
+):
     first = client_for(user)
     expired = token_row_factory(user, kind="user", expires_at=timezone.now() - timedelta(days=1))
     revoked = token_row_factory(user, kind="user", revoked_at=timezone.now())
@@ -132,7 +145,9 @@ def test_someone_elses_token_is_404_not_403(user_client, user_factory, client_fo
     assert stranger_client.get("/api/v1/me").status_code == HTTPStatus.OK
 
 
-def test_revoke_others_keeps_only_the_caller(user, user_client, client_for, token_row_factory, user_factory):
+def test_revoke_others_keeps_only_the_caller(
+    user, user_client, client_for, token_row_factory, user_factory
+):
     others = [client_for(user), client_for(user), token_row_factory(user, kind="fine_grained")]
     token_row_factory(user, kind="user", revoked_at=timezone.now())
     stranger = client_for(user_factory())

@@ -26,9 +26,7 @@ class MeSerializer(serializers.Serializer):
     token_kind = serializers.SerializerMethodField()
 
     def get_providers(self, user: Any) -> list[str]:
-        return sorted(
-            set(Identity.objects.filter(user=user).values_list("provider", flat=True))
-        )
+        return sorted(set(Identity.objects.filter(user=user).values_list("provider", flat=True)))
 
     def get_email(self, user: Any) -> str:
         return user.email or ""

@@ -18,9 +18,7 @@ __all__ = ["IdentityViewSet"]
 class IdentityViewSet(CtfyViewSet):
     def list(self, request: Request) -> Response:
         rows = identities.list_sign_in_methods(self.principal.user)
-        return Response(
-            paginate(request, rows, lambda r: LinkedIdentitySerializer(asdict(r)).data)
-        )
+        return Response(paginate(request, rows, lambda r: LinkedIdentitySerializer(asdict(r)).data))
 
     def destroy(self, request: Request, pk: str) -> Response:
         self.check_rate("auth_mutation")

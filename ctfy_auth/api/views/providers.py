@@ -32,14 +32,18 @@ class ProvidersView(CtfyAPIView):
         configured = app_settings.PROVIDERS
         base = reverse("ctfy_auth:providers").removesuffix("providers")
         names = list(_ALWAYS_LISTED) + [
-            name for name in configured if name not in _ALWAYS_LISTED and _configured(configured[name])
+            name
+            for name in configured
+            if name not in _ALWAYS_LISTED and _configured(configured[name])
         ]
         rows = []
         for name in names:
             cfg = configured.get(name) or {}
             display = cfg.get("display_name") or _DISPLAY_NAMES.get(name, "")
             if name == "oidc" and not display:
-                display = app_settings.OIDC_DISPLAY_NAME or urlsplit(cfg.get("issuer", "")).hostname or ""
+                display = (
+                    app_settings.OIDC_DISPLAY_NAME or urlsplit(cfg.get("issuer", "")).hostname or ""
+                )
             rows.append(
                 {
                     "name": name,

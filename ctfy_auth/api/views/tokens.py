@@ -18,7 +18,9 @@ class TokenViewSet(CtfyViewSet):
     def list(self, request: Request) -> Response:
         """Unrevoked tokens of every kind, expired included, oldest first."""
         principal = self.principal
-        queryset = Token.objects.unrevoked().filter(user=principal.user).order_by("created_at", "id")
+        queryset = (
+            Token.objects.unrevoked().filter(user=principal.user).order_by("created_at", "id")
+        )
         context = {"current_token_id": principal.token_id}
         return Response(
             paginate(request, queryset, lambda t: TokenInfoSerializer(t, context=context).data)
