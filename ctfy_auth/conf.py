@@ -9,11 +9,13 @@ in step.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.module_loading import import_string
 
 __all__ = ["DEFAULTS", "AppSettings", "app_settings"]
 
@@ -55,8 +57,16 @@ DEFAULTS: dict[str, Any] = {
     "REAUTH_WINDOW_SECONDS": 900,
     "LAST_USED_UPDATE_SECONDS": 60,
     "USER_AGENT_MAX_LENGTH": 512,
-    # Scopes (the catalog is host configuration; see docs/scopes.md)
+    # Scopes and API tokens (host configuration; see docs/scopes.md)
     "SCOPE_CATALOG": (),
+    "TOKEN_TEMPLATES": (),
+    "BROAD_TOKEN_TEMPLATE": None,
+    "API_TOKEN_LIMIT": 20,
+    "API_TOKEN_DEFAULT_LIFETIME_DAYS": 30,
+    "API_TOKEN_MAX_LIFETIME_DAYS": 1825,
+    "RESOURCE_TYPE": "competition",
+    "RESOURCE_EXISTS": None,
+    "TOKEN_RETENTION_DAYS": 90,
     # Sign-in providers: {"github": {"client_id": ..., "client_secret": ...}, ...}
     "PROVIDERS": {},
     "OIDC_DISPLAY_NAME": "",
@@ -162,6 +172,50 @@ class AppSettings:
     def SCOPE_CATALOG(self) -> tuple[dict[str, Any], ...]:
         """Grantable token scope categories, in wire order."""
         return tuple(self.get("SCOPE_CATALOG"))
+
+    @property
+    def TOKEN_TEMPLATES(self) -> tuple[dict[str, Any], ...]:
+        """Named starting points for API tokens, in wire order."""
+        return tuple(self.get("TOKEN_TEMPLATES"))
+
+    @property
+    def BROAD_TOKEN_TEMPLATE(self) -> str | None:
+        """Template a mint with no scope arguments takes (ctfy: ``full_access``); None: no grants."""
+        value = self.get("BROAD_TOKEN_TEMPLATE")
+        return str(value) if value else None
+
+    @property
+    def API_TOKEN_LIMIT(self) -> int:
+        """Most unrevoked API tokens one user may hold (expired ones count; rotation is exempt)."""
+        return int(self.get("API_TOKEN_LIMIT"))
+
+    @property
+    def API_TOKEN_DEFAULT_LIFETIME_DAYS(self) -> int:
+        """Lifetime of an API token when the request names none."""
+        return int(self.get("API_TOKEN_DEFAULT_LIFETIME_DAYS"))
+
+    @property
+    def API_TOKEN_MAX_LIFETIME_DAYS(self) -> int:
+        """Longest lifetime a request may ask for (0 still means "never expires")."""
+        return int(self.get("API_TOKEN_MAX_LIFETIME_DAYS"))
+
+    @property
+    def RESOURCE_TYPE(self) -> str:
+        """What resource-scoped categories are scoped to (the wire says ``competition``)."""
+        return str(self.get("RESOURCE_TYPE"))
+
+    @property
+    def RESOURCE_EXISTS(self) -> Callable[[str], bool] | None:
+        """``callable(resource_id) -> bool`` (or its dotted path); None accepts any id."""
+        value = self.get("RESOURCE_EXISTS")
+        if isinstance(value, str):
+            return cast("Callable[[str], bool]", import_string(value))
+        return cast("Callable[[str], bool] | None", value)
+
+    @property
+    def TOKEN_RETENTION_DAYS(self) -> int:
+        """Revoked or expired tokens are kept this long before ``ctfy_auth_purge_tokens`` removes them."""
+        return int(self.get("TOKEN_RETENTION_DAYS"))
 
     @property
     def PROVIDERS(self) -> dict[str, dict[str, Any]]:

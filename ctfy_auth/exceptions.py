@@ -23,8 +23,10 @@ __all__ = [
     "EmailTaken",
     "IdentityNotFound",
     "InvalidCredentials",
+    "InvalidResourceAccess",
     "InvalidToken",
     "LastSignInMethod",
+    "NotAnApiToken",
     "NotAuthenticated",
     "PasswordAlreadySet",
     "PasswordAuthDisabled",
@@ -32,10 +34,17 @@ __all__ = [
     "RateLimited",
     "ReauthProofRequired",
     "ReauthenticationRequired",
+    "ResourceScopeRequired",
     "TokenExpired",
+    "TokenExpiredCannotRenew",
+    "TokenLimitReached",
+    "TokenMissingScope",
     "TokenNotFound",
+    "TokenResourceForbidden",
+    "TokenRevoked",
     "TokenRevokedDuringRequest",
     "TokenScopeRequired",
+    "UnknownResourceId",
     "UserSessionRequired",
     "WeakPassword",
     "WrongCurrentPassword",
@@ -219,3 +228,83 @@ class CannotRevokeCurrentToken(CtfyError):
     default_detail = _(
         "This is the token making the request. Sign out instead, or revoke it from another session."
     )
+
+
+class TokenLimitReached(CtfyError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "token_limit_reached"
+    default_detail = _("You hold the most API tokens allowed. Revoke one first.")
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(limit=limit)
+
+
+class TokenRevoked(CtfyError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "token_revoked"
+    default_detail = _("This token was revoked; revocation is final. Create a new token instead.")
+
+
+class NotAnApiToken(CtfyError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "token_not_an_api_token"
+    default_detail = _("Only API tokens can be renewed or rotated; this is a browser session.")
+
+    def __init__(self, *, token_kind: str) -> None:
+        super().__init__(token_kind=token_kind)
+
+
+class TokenExpiredCannotRenew(CtfyError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "token_expired"
+    default_detail = _(
+        "This token has already expired; rotate it instead to get a new secret with the same scope."
+    )
+
+    def __init__(self, *, token_id: str) -> None:
+        super().__init__(token_id=token_id)
+
+
+class InvalidResourceAccess(CtfyError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "invalid_competition_access"
+    default_detail = _("competition_access must be none|all|selected")
+
+
+class ResourceScopeRequired(CtfyError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "competition_scope_required"
+    default_detail = _("competition_access 'selected' needs at least one id in competition_ids")
+
+
+class UnknownResourceId(CtfyError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unknown_competition_id"
+    default_detail = _("No such competition")
+
+    def __init__(self, *, competition_id: str) -> None:
+        super().__init__(competition_id=competition_id)
+
+
+# --- scope enforcement (§3.9) ------------------------------------------------------------
+
+
+class TokenMissingScope(CtfyError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "token_missing_scope"
+
+    def __init__(self, *, category: str, level: str, granted: str) -> None:
+        super().__init__(
+            f"Token lacks {category}:{level} permission (granted: {category}:{granted})",
+            required=f"{category}:{level}",
+            granted=f"{category}:{granted}",
+        )
+
+
+class TokenResourceForbidden(CtfyError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "token_competition_forbidden"
+    default_detail = _("Token is not authorized for this competition")
+
+    def __init__(self, *, resource_id: str | None, resource_access: str) -> None:
+        super().__init__(competition_id=resource_id or "", competition_access=resource_access)

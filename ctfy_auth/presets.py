@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["CTFY_SCOPE_CATALOG"]
+__all__ = ["CTFY_BROAD_TEMPLATE", "CTFY_SCOPE_CATALOG", "CTFY_TOKEN_TEMPLATES"]
 
 
 def _category(
@@ -95,3 +95,54 @@ CTFY_SCOPE_CATALOG: tuple[dict[str, Any], ...] = (
         max_level="read",
     ),
 )
+
+
+def _template(
+    name: str, resource_access: str, expires_in_days: int, **permissions: str
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "resource_access": resource_access,
+        "permissions": permissions,
+        "expires_in_days": expires_in_days,
+    }
+
+
+_BROAD = {
+    "challenges": "read",
+    "submissions": "write",
+    "instances": "write",
+    "teams": "write",
+    "scoreboard": "read",
+    "profile": "write",
+}
+
+#: ctfy 0.7.0's token templates, in wire order.
+CTFY_TOKEN_TEMPLATES: tuple[dict[str, Any], ...] = (
+    _template(
+        "agent_play",
+        "all",
+        30,
+        challenges="read",
+        submissions="write",
+        instances="write",
+        teams="write",
+        profile="read",
+    ),
+    _template(
+        "agent_author",
+        "all",
+        30,
+        challenges="read",
+        teams="write",
+        authoring="write",
+        profile="read",
+    ),
+    _template("ci_submit", "all", 90, challenges="read", submissions="write", scoreboard="read"),
+    _template("read_only", "all", 90, **{c["key"]: "read" for c in CTFY_SCOPE_CATALOG}),
+    _template("registry_push", "none", 90, registry="write", profile="read"),
+    _template("full_access", "all", 30, **_BROAD),
+)
+
+#: The template a mint with no scope arguments takes (ctfy's legacy broad profile).
+CTFY_BROAD_TEMPLATE = "full_access"

@@ -15,7 +15,10 @@ __all__ = [
     "password_removed",
     "reauthenticated",
     "token_created",
+    "token_renewed",
     "token_revoked",
+    "token_rotated",
+    "token_scope_changed",
     "user_logged_in",
     "user_registered",
 ]
@@ -36,5 +39,11 @@ identity_unlinked = Signal()
 reauthenticated = Signal()
 #: ``token`` (the row; never the plaintext) — a token was minted.
 token_created = Signal()
+#: ``token`` — an API token's authority (access, ids or permissions) changed.
+token_scope_changed = Signal()
+#: ``token`` — an API token's expiry was pushed out (same secret).
+token_renewed = Signal()
+#: ``token`` (the new row), ``previous`` (the revoked one) — an API token was rotated.
+token_rotated = Signal()
 #: ``token_ids`` (list of str), ``user``, ``by`` (acting user or ``None``) — tokens were revoked.
 token_revoked = Signal()

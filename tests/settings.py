@@ -7,7 +7,7 @@ import os
 
 import dj_database_url
 
-from ctfy_auth.presets import CTFY_SCOPE_CATALOG
+from ctfy_auth.presets import CTFY_BROAD_TEMPLATE, CTFY_SCOPE_CATALOG, CTFY_TOKEN_TEMPLATES
 
 SECRET_KEY = "tests-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 DEBUG = False
@@ -73,6 +73,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SILENCED_SYSTEM_CHECKS = ["ctfy_auth.W001"]  # the fast test hasher is Argon2id too
 
-CTFY_AUTH = {"SCOPE_CATALOG": CTFY_SCOPE_CATALOG}
+CTFY_AUTH = {
+    "SCOPE_CATALOG": CTFY_SCOPE_CATALOG,
+    "TOKEN_TEMPLATES": CTFY_TOKEN_TEMPLATES,
+    "BROAD_TOKEN_TEMPLATE": CTFY_BROAD_TEMPLATE,
+}
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -119,3 +119,43 @@ def test_concurrent_revoke_others_from_two_sessions_leaves_at_most_one_live(
     # Each may see the other first; at most one session survives, never two.
     assert Token.objects.live().filter(user=user).count() <= 1
     assert set(results) <= {HTTPStatus.OK, HTTPStatus.FORBIDDEN}
+
+
+def test_25_concurrent_mints_end_with_exactly_20_live_tokens(user_factory, session_factory):
+    user = user_factory()
+    calls = []
+    for _ in range(25):
+        plaintext = session_factory(user)
+
+        def mint(plaintext: str = plaintext) -> int:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+            return client.post("/api/v1/auth/tokens", {"label": "x"}, format="json").status_code
+
+        calls.append(mint)
+    statuses = run_concurrently(calls)
+    assert sorted(statuses) == [HTTPStatus.OK] * 20 + [HTTPStatus.BAD_REQUEST] * 5
+    assert Token.objects.live().filter(user=user, kind="fine_grained").count() == 20
+
+
+def test_two_concurrent_rotations_yield_exactly_one_new_token(user_factory, session_factory):
+    for _round in range(3):
+        user = user_factory()
+        owner = APIClient()
+        owner.credentials(HTTP_AUTHORIZATION=f"Bearer {session_factory(user)}")
+        token_id = owner.post("/api/v1/auth/tokens", {"label": "x"}, format="json").json()["id"]
+
+        def rotate(plaintext: str) -> int:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+            url = f"/api/v1/auth/tokens/{token_id}/rotate"
+            return client.post(url, {}, format="json").status_code
+
+        statuses = run_concurrently(
+            [lambda p=session_factory(user): rotate(p), lambda p=session_factory(user): rotate(p)]
+        )
+        assert sorted(statuses) == [HTTPStatus.OK, HTTPStatus.CONFLICT]
+        api = Token.objects.filter(user=user, kind="fine_grained")
+        assert api.count() == 2
+        assert api.live().count() == 1
+        assert api.live().get().rotated_from_id == token_id

@@ -9,7 +9,7 @@ from ctfy_auth.api.views.errors import not_found
 from ctfy_auth.api.views.identities import IdentityViewSet
 from ctfy_auth.api.views.me import MeView, ReauthenticateView
 from ctfy_auth.api.views.providers import ProvidersView
-from ctfy_auth.api.views.tokens import TokenViewSet
+from ctfy_auth.api.views.tokens import TokenCatalogView, TokenViewSet
 
 urlpatterns = [
     path("auth/register", RegisterView.as_view(), name="register"),
@@ -22,14 +22,30 @@ urlpatterns = [
         IdentityViewSet.as_view({"delete": "destroy"}),
         name="identity-detail",
     ),
-    path("auth/tokens", TokenViewSet.as_view({"get": "list"}), name="token-list"),
-    # Before auth/tokens/<pk>, so "others" is never taken for an id.
+    path(
+        "auth/tokens",
+        TokenViewSet.as_view({"get": "list", "post": "create"}),
+        name="token-list",
+    ),
+    # Before auth/tokens/<pk>, so these names are never taken for an id.
+    path("auth/tokens/scopes", TokenCatalogView.as_view(what="scopes"), name="token-scopes"),
+    path(
+        "auth/tokens/templates", TokenCatalogView.as_view(what="templates"), name="token-templates"
+    ),
     path(
         "auth/tokens/others",
         TokenViewSet.as_view({"delete": "destroy_others"}),
         name="token-others",
     ),
-    path("auth/tokens/<str:pk>", TokenViewSet.as_view({"delete": "destroy"}), name="token-detail"),
+    path(
+        "auth/tokens/<str:pk>",
+        TokenViewSet.as_view({"delete": "destroy", "patch": "partial_update"}),
+        name="token-detail",
+    ),
+    path("auth/tokens/<str:pk>/renew", TokenViewSet.as_view({"post": "renew"}), name="token-renew"),
+    path(
+        "auth/tokens/<str:pk>/rotate", TokenViewSet.as_view({"post": "rotate"}), name="token-rotate"
+    ),
     path("me", MeView.as_view(), name="me"),
     path("me/reauthenticate", ReauthenticateView.as_view(), name="me-reauthenticate"),
     # Anything else under our prefixes is a 404 in the envelope, not the host's HTML page.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from ctfy_auth.presets import CTFY_SCOPE_CATALOG
+from ctfy_auth.presets import CTFY_BROAD_TEMPLATE, CTFY_SCOPE_CATALOG, CTFY_TOKEN_TEMPLATES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -102,6 +102,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 CTFY_AUTH = {
     "SCOPE_CATALOG": CTFY_SCOPE_CATALOG,
+    "TOKEN_TEMPLATES": CTFY_TOKEN_TEMPLATES,
+    "BROAD_TOKEN_TEMPLATE": CTFY_BROAD_TEMPLATE,
+    "API_TOKEN_LIMIT": 20,
     "PASSWORD_AUTH_ENABLED": True,
     "REAUTH_WINDOW_SECONDS": 900,
     "SESSION_TOKEN_LIFETIME_SECONDS": 90 * 24 * 3600,

@@ -7,10 +7,18 @@ from typing import Any
 from rest_framework import serializers
 
 from ctfy_auth import scopes
-from ctfy_auth.api.fields import UTCDateTimeField
+from ctfy_auth.api.fields import StrictCharField, UTCDateTimeField
+from ctfy_auth.conf import app_settings
+from ctfy_auth.constants import TokenKind
 from ctfy_auth.models import Token
 
-__all__ = ["TokenInfoSerializer"]
+__all__ = [
+    "CreatedTokenSerializer",
+    "ExpirySerializer",
+    "MintTokenSerializer",
+    "TokenInfoSerializer",
+    "UpdateTokenSerializer",
+]
 
 
 class TokenInfoSerializer(serializers.ModelSerializer):
@@ -57,7 +65,86 @@ class TokenInfoSerializer(serializers.ModelSerializer):
         return token.rotated_from_id or ""
 
     def get_template(self, token: Token) -> str:
-        return ""
+        return scopes.template_for(token.permissions) if token.kind == TokenKind.API else ""
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         return dict(super().to_representation(instance))
+
+
+class CreatedTokenSerializer(TokenInfoSerializer):
+    """``CreateFineGrainedTokenResponse``: TokenInfo plus the plaintext, shown this once."""
+
+    token = serializers.SerializerMethodField()
+
+    class Meta(TokenInfoSerializer.Meta):
+        fields = (*TokenInfoSerializer.Meta.fields, "token")
+        read_only_fields = fields
+
+    def get_token(self, token: Token) -> str:
+        return str(self.context["plaintext"])
+
+
+class _ExpiresInDays(serializers.IntegerField):
+    """0..API_TOKEN_MAX_LIFETIME_DAYS (read at call time); 0 is "never", null the default."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("default", None)
+        super().__init__(min_value=0, **kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        value = int(super().to_internal_value(data))
+        if value > app_settings.API_TOKEN_MAX_LIFETIME_DAYS:
+            self.fail("max_value", max_value=app_settings.API_TOKEN_MAX_LIFETIME_DAYS)
+        return value
+
+
+class _TemplateName(StrictCharField):
+    default_error_messages = {"unknown": "Input should be one of: {names}"}
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        names = scopes.template_names()
+        if value not in names:  # refused, never defaulted to something broader
+            self.fail("unknown", names=", ".join(repr(n) for n in names))
+        return value
+
+
+class _ScopeFields(serializers.Serializer):
+    """The scope fields shared by mint and PATCH; wire names kept, model names inside."""
+
+    label = StrictCharField(max_length=64, allow_blank=True, required=False, allow_null=True)
+    template = _TemplateName(required=False, allow_null=True)
+    competition_access = StrictCharField(
+        max_length=32, required=False, allow_null=True, source="resource_access"
+    )
+    competition_ids = serializers.ListField(
+        child=StrictCharField(max_length=128, allow_blank=True),
+        max_length=1000,
+        required=False,
+        allow_null=True,
+        source="resource_ids",
+    )
+    permissions = serializers.DictField(
+        child=StrictCharField(max_length=32, allow_blank=True),
+        required=False,
+        allow_null=True,
+    )
+
+
+class MintTokenSerializer(_ScopeFields):
+    expires_in_days = _ExpiresInDays()
+
+
+class UpdateTokenSerializer(_ScopeFields):
+    """PATCH: a field counts only when present and not null (``{}`` is a valid no-op)."""
+
+    def changes(self) -> dict[str, Any]:
+        return {k: v for k, v in self.validated_data.items() if v is not None}
+
+
+class ExpirySerializer(serializers.Serializer):
+    expires_in_days = _ExpiresInDays()

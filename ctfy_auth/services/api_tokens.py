@@ -1,0 +1,278 @@
+"""Fine-grained API tokens (``pf_``): mint, update, renew, rotate (ctfy wire §3.2–§3.4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ctfy_auth import crypto, scopes, signals
+from ctfy_auth.conf import app_settings
+from ctfy_auth.constants import TokenKind
+from ctfy_auth.exceptions import (
+    InvalidResourceAccess,
+    NotAnApiToken,
+    ResourceScopeRequired,
+    TokenExpiredCannotRenew,
+    TokenLimitReached,
+    TokenNotFound,
+    TokenRevoked,
+    UnknownResourceId,
+)
+from ctfy_auth.models import ResourceAccess, Token
+from ctfy_auth.models._ids import looks_like_id
+from ctfy_auth.principal import Principal
+from ctfy_auth.services._common import require_sudo, send_on_commit
+from ctfy_auth.services.identities import lock_user
+
+__all__ = [
+    "Scope",
+    "create_api_token",
+    "expiry_from",
+    "mint_api_token",
+    "renew_api_token",
+    "resolve_scope",
+    "rotate_api_token",
+    "update_api_token",
+    "validate_scope",
+]
+
+#: Fields of PATCH /auth/tokens/{id}; a field counts only when present and not null.
+PATCH_FIELDS = ("label", "template", "resource_access", "resource_ids", "permissions")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What an API token may do: resource access, the selected ids and dense permissions."""
+
+    resource_access: str
+    resource_ids: tuple[str, ...]
+    permissions: dict[str, str]
+
+    @classmethod
+    def of(cls, token: Token) -> Scope:
+        return cls(
+            token.resource_access,
+            tuple(str(i) for i in token.resource_ids or ()),
+            scopes.dense(token.permissions),
+        )
+
+
+def _dedupe(ids: Iterable[Any]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(str(i) for i in ids))
+
+
+def expiry_from(
+    expires_in_days: int | None, *, default_days: int, now: datetime
+) -> datetime | None:
+    """``None`` → the default; ``0`` → never; ``N`` → now + N days (never added to what is left)."""
+    days = default_days if expires_in_days is None else expires_in_days
+    return None if days == 0 else now + timedelta(days=days)
+
+
+def resolve_scope(
+    *,
+    template: str | None,
+    resource_access: str | None,
+    resource_ids: Iterable[Any] | None,
+    permissions: Mapping[str, Any] | None,
+) -> Scope:
+    """The mint's three arms: a template as a starting point, the broad default, or explicit."""
+    ids = _dedupe(resource_ids or ())
+    if template is not None:
+        tpl = scopes.template(template)
+        if tpl is None:  # serializers refuse unknown names first; never default to broad
+            raise ValueError(f"unknown template {template!r}")
+        perms = tpl["permissions"] if permissions is None else scopes.clamp(permissions)
+        return Scope(resource_access or tpl["resource_access"], ids, perms)
+    if resource_access is None and permissions is None and not ids:
+        # Names no scope at all (an old client's ``mint_token(label)``). Naming only ids is
+        # a scoped request and takes the explicit arm, never the broad profile.
+        broad = app_settings.BROAD_TOKEN_TEMPLATE
+        tpl = scopes.template(broad) if broad else None
+        if tpl is not None:
+            return Scope(ResourceAccess.ALL, (), tpl["permissions"])
+        return Scope(ResourceAccess.NONE, (), scopes.clamp({}))
+    return Scope(resource_access or ResourceAccess.NONE, ids, scopes.clamp(permissions or {}))
+
+
+def validate_scope(scope: Scope) -> Scope:
+    """Refuse an unknown access kind, ``selected`` without ids, or an id that does not exist."""
+    if scope.resource_access not in ResourceAccess.values:
+        raise InvalidResourceAccess()
+    if scope.resource_access != ResourceAccess.SELECTED:
+        return replace(scope, resource_ids=())
+    if not scope.resource_ids:
+        raise ResourceScopeRequired()
+    exists = app_settings.RESOURCE_EXISTS
+    for resource_id in scope.resource_ids:
+        if not resource_id or (exists is not None and not exists(resource_id)):
+            raise UnknownResourceId(competition_id=resource_id)
+    return scope
+
+
+def create_api_token(
+    user: Any,
+    *,
+    label: str = "",
+    scope: Scope,
+    expires_at: datetime | None,
+    rotated_from: Token | None = None,
+) -> tuple[Token, str]:
+    """Insert an API token row; returns ``(row, plaintext)``. Callers check caps and proofs."""
+    plaintext = crypto.generate(TokenKind.API)
+    token = Token.objects.create(
+        user=user,
+        kind=TokenKind.API,
+        label=label,
+        digest=crypto.digest(plaintext),
+        expires_at=expires_at,
+        resource_access=scope.resource_access,
+        resource_ids=list(scope.resource_ids),
+        permissions=dict(scope.permissions),
+        rotated_from=rotated_from,
+    )
+    send_on_commit(signals.token_created, Token, token=token)
+    return token, plaintext
+
+
+def mint_api_token(
+    principal: Principal,
+    *,
+    label: str = "",
+    expires_in_days: int | None = None,
+    template: str | None = None,
+    resource_access: str | None = None,
+    resource_ids: Iterable[Any] | None = None,
+    permissions: Mapping[str, Any] | None = None,
+) -> tuple[Token, str]:
+    """Mint for the caller: the cap, then the sudo window, then the scope (ctfy's order).
+
+    The owner's row is locked first, so concurrent mints cannot overshoot the cap.
+    """
+    with transaction.atomic():
+        user = lock_user(principal.user)
+        limit = app_settings.API_TOKEN_LIMIT
+        held = Token.objects.unrevoked().filter(user=user, kind=TokenKind.API).count()
+        if held >= limit:
+            raise TokenLimitReached(limit=limit)
+        require_sudo(principal)
+        scope = validate_scope(
+            resolve_scope(
+                template=template,
+                resource_access=resource_access,
+                resource_ids=resource_ids,
+                permissions=permissions,
+            )
+        )
+        tpl = scopes.template(template) if template is not None else None
+        default_days = (
+            tpl["expires_in_days"] if tpl else app_settings.API_TOKEN_DEFAULT_LIFETIME_DAYS
+        )
+        expires_at = expiry_from(expires_in_days, default_days=default_days, now=timezone.now())
+        return create_api_token(user, label=label, scope=scope, expires_at=expires_at)
+
+
+def _owned_api_token(principal: Principal, token_id: str) -> Token:
+    """The caller's API token, locked: 404 if missing or not owned, 409 if revoked or a session."""
+    token = None
+    if looks_like_id(token_id):
+        token = Token.objects.select_for_update().filter(pk=token_id, user=principal.user).first()
+    if token is None:
+        raise TokenNotFound()
+    if token.revoked_at is not None:
+        raise TokenRevoked()
+    if token.kind != TokenKind.API:  # a positive test: any other kind fails closed
+        raise NotAnApiToken(token_kind=token.kind)
+    return token
+
+
+def update_api_token(principal: Principal, token_id: str, changes: Mapping[str, Any]) -> Token:
+    """PATCH semantics: only present, non-null fields move; a template re-seeds, explicit wins.
+
+    Moving authority (either direction) needs the sudo window; a label-only change does not.
+    """
+    with transaction.atomic():
+        token = _owned_api_token(principal, token_id)
+        current = Scope.of(token)
+        scope = current
+        if changes.get("template") is not None:
+            tpl = scopes.template(changes["template"])
+            if tpl is None:
+                raise ValueError(f"unknown template {changes['template']!r}")
+            scope = Scope(tpl["resource_access"], (), tpl["permissions"])
+        if changes.get("resource_access") is not None:
+            scope = replace(scope, resource_access=changes["resource_access"])
+        if changes.get("resource_ids") is not None:
+            scope = replace(scope, resource_ids=_dedupe(changes["resource_ids"]))
+        if changes.get("permissions") is not None:
+            scope = replace(scope, permissions=scopes.clamp(changes["permissions"]))
+        scope = validate_scope(scope)
+        label = changes.get("label")
+        fields = []
+        if scope != current:
+            require_sudo(principal)
+            token.resource_access = scope.resource_access
+            token.resource_ids = list(scope.resource_ids)
+            token.permissions = dict(scope.permissions)
+            fields += ["resource_access", "resource_ids", "permissions"]
+            send_on_commit(signals.token_scope_changed, Token, token=token)
+        if label is not None and label != token.label:
+            token.label = label
+            fields.append("label")
+        if fields:
+            token.save(update_fields=fields)
+    return token
+
+
+def renew_api_token(principal: Principal, token_id: str, expires_in_days: int | None) -> Token:
+    """Push the expiry out from now, same secret. A lapsed token is rotated, never renewed."""
+    with transaction.atomic():
+        token = _owned_api_token(principal, token_id)
+        now = timezone.now()
+        if token.is_expired(now):
+            raise TokenExpiredCannotRenew(token_id=token.id)
+        token.expires_at = expiry_from(
+            expires_in_days, default_days=app_settings.API_TOKEN_DEFAULT_LIFETIME_DAYS, now=now
+        )
+        token.save(update_fields=["expires_at"])
+        send_on_commit(signals.token_renewed, Token, token=token)
+    return token
+
+
+def rotate_api_token(
+    principal: Principal, token_id: str, expires_in_days: int | None
+) -> tuple[Token, str]:
+    """A new secret with the same label and scope, as a new row; the old one is revoked first.
+
+    Revoke-first compare-and-set: a crash never leaves two live credentials, and of two
+    concurrent rotations exactly one wins. Exempt from the cap (net zero) and from the
+    sudo window; works on expired tokens (that is what it is for).
+    """
+    with transaction.atomic():
+        old = _owned_api_token(principal, token_id)
+        now = timezone.now()
+        won = Token.objects.filter(pk=old.pk, revoked_at__isnull=True).update(revoked_at=now)
+        if not won:
+            raise TokenRevoked()
+        old.revoked_at = now
+        new, plaintext = create_api_token(
+            old.user,
+            label=old.label,
+            scope=Scope.of(old),
+            expires_at=expiry_from(
+                expires_in_days,
+                default_days=app_settings.API_TOKEN_DEFAULT_LIFETIME_DAYS,
+                now=now,
+            ),
+            rotated_from=old,
+        )
+        send_on_commit(signals.token_rotated, Token, token=new, previous=old)
+        send_on_commit(
+            signals.token_revoked, Token, token_ids=[old.id], user=old.user, by=principal.user
+        )
+    return new, plaintext
