@@ -180,7 +180,7 @@ class AppSettings:
 
     @property
     def BROAD_TOKEN_TEMPLATE(self) -> str | None:
-        """Template a mint with no scope arguments takes (ctfy: ``full_access``); None: no grants."""
+        """Template taken by a mint that names no scope (ctfy: ``full_access``); None: no grants."""
         value = self.get("BROAD_TOKEN_TEMPLATE")
         return str(value) if value else None
 
@@ -214,7 +214,7 @@ class AppSettings:
 
     @property
     def TOKEN_RETENTION_DAYS(self) -> int:
-        """Revoked or expired tokens are kept this long before ``ctfy_auth_purge_tokens`` removes them."""
+        """Days revoked or expired tokens are kept before ``ctfy_auth_purge_tokens`` removes them."""
         return int(self.get("TOKEN_RETENTION_DAYS"))
 
     @property

@@ -75,6 +75,15 @@ def delete_as(plaintext: str, path: str) -> Callable[[], int]:
     return call
 
 
+def post_as(plaintext: str, path: str, body: dict[str, Any]) -> Callable[[], int]:
+    def call() -> int:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+        return client.post(path, body, format="json").status_code
+
+    return call
+
+
 def test_concurrent_unlink_and_password_removal_never_leave_zero_ways_in(
     user_factory, session_factory
 ):
@@ -123,16 +132,9 @@ def test_concurrent_revoke_others_from_two_sessions_leaves_at_most_one_live(
 
 def test_25_concurrent_mints_end_with_exactly_20_live_tokens(user_factory, session_factory):
     user = user_factory()
-    calls = []
-    for _ in range(25):
-        plaintext = session_factory(user)
-
-        def mint(plaintext: str = plaintext) -> int:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-            return client.post("/api/v1/auth/tokens", {"label": "x"}, format="json").status_code
-
-        calls.append(mint)
+    calls = [
+        post_as(session_factory(user), "/api/v1/auth/tokens", {"label": "x"}) for _ in range(25)
+    ]
     statuses = run_concurrently(calls)
     assert sorted(statuses) == [HTTPStatus.OK] * 20 + [HTTPStatus.BAD_REQUEST] * 5
     assert Token.objects.live().filter(user=user, kind="fine_grained").count() == 20
@@ -144,15 +146,9 @@ def test_two_concurrent_rotations_yield_exactly_one_new_token(user_factory, sess
         owner = APIClient()
         owner.credentials(HTTP_AUTHORIZATION=f"Bearer {session_factory(user)}")
         token_id = owner.post("/api/v1/auth/tokens", {"label": "x"}, format="json").json()["id"]
-
-        def rotate(plaintext: str) -> int:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-            url = f"/api/v1/auth/tokens/{token_id}/rotate"
-            return client.post(url, {}, format="json").status_code
-
+        url = f"/api/v1/auth/tokens/{token_id}/rotate"
         statuses = run_concurrently(
-            [lambda p=session_factory(user): rotate(p), lambda p=session_factory(user): rotate(p)]
+            [post_as(session_factory(user), url, {}), post_as(session_factory(user), url, {})]
         )
         assert sorted(statuses) == [HTTPStatus.OK, HTTPStatus.CONFLICT]
         api = Token.objects.filter(user=user, kind="fine_grained")

@@ -1,4 +1,4 @@
-"""Fine-grained API tokens (``pf_``): mint, update, renew, rotate (ctfy wire §3.2–§3.4)."""
+"""Fine-grained API tokens (``pf_``): mint, update, renew, rotate (ctfy wire §3.2-§3.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fine-grained API tokens: mint, PATCH, renew, rotate and the catalog (ctfy wire §3.2–§3.8)."""
+"""Fine-grained API tokens: mint, PATCH, renew, rotate and the catalog (ctfy wire §3.2-§3.8)."""
 
 from __future__ import annotations
 
