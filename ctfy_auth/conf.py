@@ -214,7 +214,7 @@ class AppSettings:
 
     @property
     def TOKEN_RETENTION_DAYS(self) -> int:
-        """Days revoked or expired tokens are kept before ``ctfy_auth_purge_tokens`` removes them."""
+        """Days revoked or expired tokens are kept before the purge command removes them."""
         return int(self.get("TOKEN_RETENTION_DAYS"))
 
     @property
