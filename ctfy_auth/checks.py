@@ -5,6 +5,9 @@
 * ``ctfy_auth.E002`` BearerTokenMiddleware is placed before AuthenticationMiddleware.
 * ``ctfy_auth.W002`` Throttle counters live in a per-process or dummy cache outside DEBUG.
 * ``ctfy_auth.E003`` CTFY_AUTH has an unknown key or a malformed throttle rate.
+* ``ctfy_auth.E004`` SCOPE_CATALOG is malformed (missing key, duplicate key, unknown max_level).
+* ``ctfy_auth.E005`` A token template would not survive the clamp unchanged, or is malformed.
+* ``ctfy_auth.E006`` BROAD_TOKEN_TEMPLATE names no configured template.
 """
 
 from __future__ import annotations
@@ -129,3 +132,62 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         ]
     return []
+
+
+@register()
+def check_scopes(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    from ctfy_auth import scopes
+    from ctfy_auth.conf import app_settings
+
+    try:
+        catalog = app_settings.SCOPE_CATALOG
+        templates = app_settings.TOKEN_TEMPLATES
+        broad = app_settings.BROAD_TOKEN_TEMPLATE
+    except ImproperlyConfigured:
+        return []  # reported by check_settings
+    problems: list[Any] = []
+    seen: set[str] = set()
+    for entry in catalog:
+        key = entry.get("key") if isinstance(entry, dict) else None
+        if not key or key in seen or entry.get("max_level", "write") not in scopes.LEVELS:
+            problems.append(
+                Error(
+                    f"CTFY_AUTH['SCOPE_CATALOG'] has a malformed entry: {entry!r}",
+                    hint='Each entry is {"key": unique str, "label", "description", '
+                    '"resource_scoped": bool, "max_level": "read"|"write"}.',
+                    id="ctfy_auth.E004",
+                )
+            )
+        seen.add(str(key))
+    if problems:
+        return problems
+    names: set[str] = set()
+    for tpl in templates:
+        name = tpl.get("name") if isinstance(tpl, dict) else None
+        raw = tpl.get("permissions", {}) if isinstance(tpl, dict) else {}
+        unknown = set(raw) - seen
+        if (
+            not name
+            or name in names
+            or unknown
+            or tpl.get("resource_access", "none") not in {"none", "all"}
+            or scopes.clamp(raw) != scopes.dense(raw)
+        ):
+            problems.append(
+                Error(
+                    f"Token template {name!r} would not be granted as published.",
+                    hint="Template names are unique, resource_access is none or all, and every "
+                    "permission names a catalog key at or below its max_level.",
+                    id="ctfy_auth.E005",
+                )
+            )
+        names.add(str(name))
+    if broad is not None and broad not in names:
+        problems.append(
+            Error(
+                f"CTFY_AUTH['BROAD_TOKEN_TEMPLATE'] is {broad!r}, which is not a template.",
+                hint="Name one of TOKEN_TEMPLATES, or None to give scope-less mints no grants.",
+                id="ctfy_auth.E006",
+            )
+        )
+    return problems
