@@ -17,18 +17,19 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import AND, NOT, OR
 from rest_framework.request import Request
 
 from ctfy_auth import crypto
 from ctfy_auth.conf import app_settings
-from ctfy_auth.constants import CredentialKind, TokenKind
-from ctfy_auth.exceptions import InvalidToken, NotAuthenticated, TokenExpired
+from ctfy_auth.constants import RESOLUTION_ATTR, CredentialKind, TokenKind
+from ctfy_auth.exceptions import InvalidToken, NotAuthenticated, TokenExpired, TokenScopeRequired
 from ctfy_auth.models import Token
 from ctfy_auth.principal import Principal
 
 __all__ = ["BearerTokenAuthentication", "bearer_credential", "resolve_request"]
 
-_CACHE_ATTR = "_ctfy_auth_resolution"
+_CACHE_ATTR = RESOLUTION_ATTR
 _KEYWORD = "bearer"
 _CREDENTIAL_KINDS = {
     TokenKind.SESSION: CredentialKind.SESSION,
@@ -113,18 +114,63 @@ def resolve_request(request: HttpRequest | Request) -> Principal | None:
     return principal
 
 
+def _view_decides_scoped_tokens(request: Request) -> bool:
+    """Whether the view's permissions include one that rules on API tokens.
+
+    Those are ctfy_auth's :class:`~ctfy_auth.permissions.HasScopes`,
+    :class:`~ctfy_auth.permissions.IsFullAccount` and
+    :class:`~ctfy_auth.permissions.IsUserSession` (marked
+    ``decides_scoped_tokens = True``), alone, inside ``&``, or first in ``|``.
+    A view guarded only by, say, ``IsAuthenticated`` has not declared scopes,
+    so an API token must not get through it.
+    """
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    get_permissions = getattr(view, "get_permissions", None)
+    if get_permissions is None:
+        return False
+    return any(_decides_scoped_tokens(permission) for permission in get_permissions())
+
+
+def _decides_scoped_tokens(permission: Any) -> bool:
+    """Whether ``permission`` can never admit an API token it has not ruled on.
+
+    Our marked classes never return ``False`` for an API token: they admit it
+    or raise. DRF evaluates ``a | b`` as ``a or b``, so an OR rules only when
+    its first operand does (``IsAuthenticated | HasScopes`` would admit any
+    token at ``IsAuthenticated``); ``a & b`` rules when either operand does;
+    a negation never does.
+    """
+    # The stubs leave out the operands DRF keeps in op1 / op2.
+    if isinstance(permission, OR):
+        return _decides_scoped_tokens(getattr(permission, "op1", None))
+    if isinstance(permission, AND):
+        first, second = getattr(permission, "op1", None), getattr(permission, "op2", None)
+        return _decides_scoped_tokens(first) or _decides_scoped_tokens(second)
+    if isinstance(permission, NOT):
+        return False
+    return bool(getattr(permission, "decides_scoped_tokens", False))
+
+
 class BearerTokenAuthentication(BaseAuthentication):
     """DRF authentication for ctfy_auth tokens: ``Authorization: Bearer pt_…`` or ``pf_…``.
 
     ``request.user`` is the token's owner and ``request.auth`` the
     :class:`~ctfy_auth.principal.Principal`. Returns ``None`` for other schemes
     so it composes with the host's other authentication classes.
+
+    An API token (``pf_``) is admitted only by a view whose permissions rule on
+    API tokens (:class:`~ctfy_auth.permissions.HasScopes`, ``IsFullAccount``,
+    ``IsUserSession``); any other view answers 403 ``token_scope_required``, so
+    a view that declares no scopes is never an open door.
     """
 
     def authenticate(self, request: Request) -> tuple[Any, Principal] | None:
         principal = resolve_request(request)
         if principal is None:
             return None
+        if not principal.is_full_account and not _view_decides_scoped_tokens(request):
+            # The view never said what an API token may do here: refuse, never admit.
+            raise TokenScopeRequired()
         return (principal.user, principal)
 
     def authenticate_header(self, request: Request) -> str:

@@ -1,10 +1,12 @@
 """System checks. IDs are stable and never reused; each has a hint and a test.
 
 * ``ctfy_auth.E001`` AUTH_USER_MODEL is not ctfy_auth's user (or a subclass of its abstract base).
-* ``ctfy_auth.W001`` Django's Argon2 hasher is not first in PASSWORD_HASHERS.
+* ``ctfy_auth.W001`` Django's Argon2 hasher (or a subclass) is not first in
+  PASSWORD_HASHERS.
 * ``ctfy_auth.E002`` BearerTokenMiddleware is placed before AuthenticationMiddleware.
 * ``ctfy_auth.W002`` Throttle counters live in a per-process or dummy cache outside DEBUG.
-* ``ctfy_auth.E003`` CTFY_AUTH has an unknown key or a malformed throttle rate.
+* ``ctfy_auth.E003`` CTFY_AUTH has an unknown key, or a malformed rate in THROTTLE_RATES or
+  DEVICE_FAILED_ENTRY_LIMITS.
 * ``ctfy_auth.E004`` SCOPE_CATALOG is malformed (missing key, duplicate key, unknown max_level).
 * ``ctfy_auth.E005`` A token template would not survive the clamp unchanged, or is malformed.
 * ``ctfy_auth.E006`` BROAD_TOKEN_TEMPLATE names no configured template.
@@ -15,11 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 __all__ = [
     "check_middleware",
+    "check_scopes",
     "check_settings",
     "check_throttle_cache",
     "check_user_model_and_hashers",
@@ -55,7 +60,7 @@ def check_user_model_and_hashers(app_configs: Any = None, **kwargs: Any) -> list
             )
         )
     hashers = list(getattr(settings, "PASSWORD_HASHERS", []))
-    if not hashers or hashers[0] != _ARGON2:
+    if not hashers or not _is_argon2(hashers[0]):
         problems.append(
             Warning(
                 "Passwords are not hashed with Argon2id: Django's Argon2PasswordHasher is not "
@@ -66,6 +71,15 @@ def check_user_model_and_hashers(app_configs: Any = None, **kwargs: Any) -> list
             )
         )
     return problems
+
+
+def _is_argon2(dotted_path: str) -> bool:
+    """Django's Argon2 hasher or a subclass of it (tuned parameters are still Argon2id)."""
+    try:
+        hasher = import_string(dotted_path)
+    except ImportError:
+        return False
+    return isinstance(hasher, type) and issubclass(hasher, Argon2PasswordHasher)
 
 
 @register(Tags.compatibility)
@@ -111,27 +125,74 @@ def check_throttle_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     return []
 
 
+#: Rate-valued settings: name → the keys it accepts (None: any key, e.g. host buckets).
+_RATE_SETTINGS: dict[str, frozenset[str] | None] = {
+    "THROTTLE_RATES": None,
+    "DEVICE_FAILED_ENTRY_LIMITS": frozenset({"account", "global"}),
+}
+
+
+def _rate_problem(rate: Any) -> str | None:
+    """Why ``rate`` is not a usable ``"<count>/<period>"``, or None when it is.
+
+    The limiter reads a falsy rate as "no limit", so None and "" are refused here:
+    ``THROTTLE_ENABLED`` is the documented switch, and a typo must not open the door.
+    """
+    from ctfy_auth.throttling import parse_rate
+
+    if not isinstance(rate, str) or not rate.strip():
+        return f"{rate!r} is not a rate"
+    try:
+        count, _seconds, _unit = parse_rate(rate)
+    except ValueError:
+        return f"{rate!r} is not a rate"
+    if count < 1:
+        return f"{rate!r} allows nothing"
+    return None
+
+
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     from ctfy_auth.conf import app_settings
-    from ctfy_auth.throttling import parse_rate
 
     app_settings.reload()
     try:
-        rates = app_settings.THROTTLE_RATES
-        for bucket, rate in rates.items():  # noqa: B007 - bucket is named in the error
-            parse_rate(rate)
+        values = {name: app_settings.get(name) for name in _RATE_SETTINGS}
     except ImproperlyConfigured as exc:
         return [Error(str(exc), hint="See docs/settings.md for the keys.", id="ctfy_auth.E003")]
-    except (ValueError, TypeError) as exc:
-        return [
-            Error(
-                f"CTFY_AUTH['THROTTLE_RATES'] has a malformed rate for {bucket!r}: {exc}",
-                hint='Rates look like "60/minute" or "600/hour".',
-                id="ctfy_auth.E003",
+    problems: list[Any] = []
+    for name, allowed in _RATE_SETTINGS.items():
+        given = values[name]
+        if not isinstance(given, dict):
+            problems.append(
+                Error(
+                    f"CTFY_AUTH[{name!r}] is {given!r}, not a dict of rates.",
+                    hint='Give a dict such as {"login": "60/minute"}; it is merged over the '
+                    "defaults.",
+                    id="ctfy_auth.E003",
+                )
             )
-        ]
-    return []
+            continue
+        for key, rate in given.items():
+            if allowed is not None and key not in allowed:
+                problems.append(
+                    Error(
+                        f"CTFY_AUTH[{name!r}] has an unknown key {key!r}.",
+                        hint=f"Its keys are {', '.join(sorted(allowed))}.",
+                        id="ctfy_auth.E003",
+                    )
+                )
+            elif reason := _rate_problem(rate):
+                problems.append(
+                    Error(
+                        f"CTFY_AUTH[{name!r}][{key!r}] is malformed: {reason}.",
+                        hint='Rates look like "60/minute" or "600/hour" (a positive count per '
+                        "second, minute, hour or day). To turn rate limits off, set "
+                        "THROTTLE_ENABLED to False.",
+                        id="ctfy_auth.E003",
+                    )
+                )
+    return problems
 
 
 @register()

@@ -57,7 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "REAUTH_WINDOW_SECONDS": 900,
     "LAST_USED_UPDATE_SECONDS": 60,
     "USER_AGENT_MAX_LENGTH": 512,
-    # Scopes and API tokens (host configuration; see docs/scopes.md)
+    # Scopes and API tokens (host configuration; see docs/install.md §4)
     "SCOPE_CATALOG": (),
     "TOKEN_TEMPLATES": (),
     "BROAD_TOKEN_TEMPLATE": None,
@@ -70,6 +70,11 @@ DEFAULTS: dict[str, Any] = {
     # Sign-in providers: {"github": {"client_id": ..., "client_secret": ...}, ...}
     "PROVIDERS": {},
     "OIDC_DISPLAY_NAME": "",
+    # Device authorization flow (RFC 8628)
+    "DEVICE_CODE_LIFETIME_SECONDS": 600,
+    "DEVICE_POLL_INTERVAL_SECONDS": 5,
+    "DEVICE_VERIFICATION_ORIGIN": "",
+    "DEVICE_FAILED_ENTRY_LIMITS": {"account": "10/hour", "global": "1000/hour"},
     # Throttling
     "THROTTLE_ENABLED": True,
     "THROTTLE_CACHE": "default",
@@ -80,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
         "auth_mutation": "600/hour",
         "account_reauthenticate": "30/hour",
         "token_create": "600/hour",
+        "device_code": "60/minute",
+        "device_token": "600/minute",
+        "device_approve": "60/minute",
     },
     # Client addresses: how many reverse proxies in front of Django append to
     # X-Forwarded-For. 0 means the header is ignored and REMOTE_ADDR is used.
@@ -226,6 +234,26 @@ class AppSettings:
     def OIDC_DISPLAY_NAME(self) -> str:
         """Name shown for the generic OIDC provider (defaults to the issuer host)."""
         return str(self.get("OIDC_DISPLAY_NAME"))
+
+    @property
+    def DEVICE_CODE_LIFETIME_SECONDS(self) -> int:
+        """How long a device request can be approved and polled (``expires_in``)."""
+        return int(self.get("DEVICE_CODE_LIFETIME_SECONDS"))
+
+    @property
+    def DEVICE_POLL_INTERVAL_SECONDS(self) -> int:
+        """Seconds a device waits between polls (``interval``); faster polls read ``pending``."""
+        return int(self.get("DEVICE_POLL_INTERVAL_SECONDS"))
+
+    @property
+    def DEVICE_VERIFICATION_ORIGIN(self) -> str:
+        """Public origin of the approval page (``https://example.com``); empty: the request's."""
+        return str(self.get("DEVICE_VERIFICATION_ORIGIN") or "")
+
+    @property
+    def DEVICE_FAILED_ENTRY_LIMITS(self) -> dict[str, str]:
+        """Wrong user codes allowed per ``account`` and in total (``global``); merged."""
+        return {**DEFAULTS["DEVICE_FAILED_ENTRY_LIMITS"], **self.get("DEVICE_FAILED_ENTRY_LIMITS")}
 
     @property
     def THROTTLE_ENABLED(self) -> bool:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 __all__ = [
     "FULL_ACCOUNT_KINDS",
     "PASSWORD_PROVIDER",
+    "RESOLUTION_ATTR",
     "CredentialKind",
     "Role",
     "TokenKind",
@@ -45,3 +46,6 @@ FULL_ACCOUNT_KINDS = frozenset({CredentialKind.SESSION})
 
 #: Provider name under which the password appears in the identities list.
 PASSWORD_PROVIDER = "password"
+
+#: Where a request keeps its resolved bearer credential, ``(principal | None, error | None)``.
+RESOLUTION_ATTR = "_ctfy_auth_resolution"

@@ -18,7 +18,16 @@ import hashlib
 import secrets
 import zlib
 
-__all__ = ["PREFIXES", "digest", "generate", "parse_kind"]
+__all__ = [
+    "PREFIXES",
+    "USER_CODE_ALPHABET",
+    "digest",
+    "generate",
+    "generate_device_code",
+    "generate_user_code",
+    "normalize_user_code",
+    "parse_kind",
+]
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
@@ -71,3 +80,33 @@ def parse_kind(plaintext: str) -> str | None:
 def digest(plaintext: str) -> str:
     """SHA-256 hex digest under which a token is stored and looked up."""
     return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+# --- device authorization (RFC 8628) -------------------------------------------------------
+
+#: User-code characters: no 0/O, 1/I/L look-alikes (31 symbols; 31**8 ≈ 8.5e11 codes).
+USER_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+USER_CODE_LENGTH = 8
+_USER_CODE_CHARS = frozenset(USER_CODE_ALPHABET)
+
+
+def generate_device_code() -> str:
+    """The polling client's secret: 32 random bytes, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def generate_user_code() -> str:
+    """Eight characters of :data:`USER_CODE_ALPHABET`, stored without the hyphen."""
+    return "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH))
+
+
+def normalize_user_code(value: str) -> str | None:
+    """What a person typed, as a stored user code; ``None`` when it cannot be one.
+
+    Case, spaces and punctuation are ignored (RFC 8628 §6.1): ``abcd-efgh``,
+    `` ABCD EFGH `` and ``abcdefgh`` are all ``ABCDEFGH``.
+    """
+    code = "".join(c for c in value if c.isascii() and c.isalnum()).upper()
+    if len(code) != USER_CODE_LENGTH or not set(code) <= _USER_CODE_CHARS:
+        return None
+    return code

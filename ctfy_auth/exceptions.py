@@ -15,10 +15,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
+from ctfy_auth.conf import app_settings
+
 __all__ = [
     "AccountEmailMissing",
+    "AdminPrivilegesRequired",
+    "CannotChangeOwnRole",
     "CannotRevokeCurrentToken",
     "CtfyError",
+    "DeviceCodeInvalid",
+    "DeviceCodeUnavailable",
     "EmailBelongsToOtherAccount",
     "EmailTaken",
     "IdentityNotFound",
@@ -35,6 +41,8 @@ __all__ = [
     "ReauthProofRequired",
     "ReauthenticationRequired",
     "ResourceScopeRequired",
+    "SuperAdminPrivilegesRequired",
+    "SuperAdminRoleLocked",
     "TokenExpired",
     "TokenExpiredCannotRenew",
     "TokenLimitReached",
@@ -45,16 +53,25 @@ __all__ = [
     "TokenRevokedDuringRequest",
     "TokenScopeRequired",
     "UnknownResourceId",
+    "UserNotFound",
     "UserSessionRequired",
     "WeakPassword",
     "WrongCurrentPassword",
 ]
 
 
+def _resource_type() -> str:
+    """The host's name for what resource-scoped categories select (``CTFY_AUTH["RESOURCE_TYPE"]``).
+
+    Only messages use it; the wire's field names and codes stay ``competition_*``.
+    """
+    return app_settings.RESOURCE_TYPE
+
+
 class CtfyError(APIException):
     """Base class: a status, a stable ``code`` and a message with optional context."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "http_400"
     default_detail = _("Bad request")
 
@@ -283,7 +300,7 @@ class UnknownResourceId(CtfyError):
     default_detail = _("No such competition")
 
     def __init__(self, *, competition_id: str) -> None:
-        super().__init__(competition_id=competition_id)
+        super().__init__(f"No such {_resource_type()}", competition_id=competition_id)
 
 
 # --- scope enforcement (§3.9) ------------------------------------------------------------
@@ -307,4 +324,58 @@ class TokenResourceForbidden(CtfyError):
     default_detail = _("Token is not authorized for this competition")
 
     def __init__(self, *, resource_id: str | None, resource_access: str) -> None:
-        super().__init__(competition_id=resource_id or "", competition_access=resource_access)
+        super().__init__(
+            f"Token is not authorized for this {_resource_type()}",
+            competition_id=resource_id or "",
+            competition_access=resource_access,
+        )
+
+
+# --- admin (§7.3) ------------------------------------------------------------------------
+
+
+class AdminPrivilegesRequired(CtfyError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "http_403"
+    default_detail = _("Admin privileges required")
+
+
+class SuperAdminPrivilegesRequired(CtfyError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "http_403"
+    default_detail = _("Super-admin privileges required")
+
+
+class UserNotFound(CtfyError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "user_not_found"
+    default_detail = _("User not found")
+
+
+class CannotChangeOwnRole(CtfyError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "http_400"
+    default_detail = _("You cannot change your own role")
+
+
+class SuperAdminRoleLocked(CtfyError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "http_403"
+    default_detail = _("A super-admin's role cannot be changed here")
+
+
+# --- device flow (§5) ----------------------------------------------------------------------
+
+
+class DeviceCodeInvalid(CtfyError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "device_code_invalid"
+    default_detail = _("Code not found, already used, or expired")
+    #: ``GET /auth/device/info`` words it without "already used".
+    not_found_message = _("Code not found or expired")
+
+
+class DeviceCodeUnavailable(CtfyError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "device_code_unavailable"
+    default_detail = _("Could not allocate a device code; try again.")

@@ -2,7 +2,7 @@
 
 Place ``ctfy_auth.middleware.BearerTokenMiddleware`` **after**
 ``django.contrib.auth.middleware.AuthenticationMiddleware`` (system check
-``ctfy_auth.E003``). For a request carrying ``Authorization: Bearer`` with a
+``ctfy_auth.E002``). For a request carrying ``Authorization: Bearer`` with a
 full-account credential (a session token), ``request.user`` becomes the
 token's owner, lazily, so untouched requests cost nothing. Scoped API tokens
 never become ``request.user``: views that accept them declare scopes with
@@ -42,7 +42,9 @@ class BearerTokenMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
-        if iscoroutinefunction(self.get_response):
+        # Decided once and kept, as Django's MiddlewareMixin does (``async_mode``).
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
             markcoroutinefunction(self)
 
     def _prepare(self, request: HttpRequest) -> None:
@@ -60,7 +62,7 @@ class BearerTokenMiddleware:
         request.user = SimpleLazyObject(lambda: _bearer_user(request, fallback))  # type: ignore[assignment]
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if iscoroutinefunction(self):
+        if self.async_mode:
             return self.__acall__(request)
         self._prepare(request)
         response: HttpResponseBase = self.get_response(request)

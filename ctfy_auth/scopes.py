@@ -6,7 +6,7 @@ order; templates (``CTFY_AUTH["TOKEN_TEMPLATES"]``) are
 ``{"name", "resource_access", "permissions", "expires_in_days"}`` dicts. Both are
 read at call time. Levels are ordered ``none < read < write``; :func:`clamp` only
 ever lowers, and a template must survive it unchanged (system check
-``ctfy_auth.E004``).
+``ctfy_auth.E005``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Signals ctfy_auth sends after the state change has committed.
 
-Every signal is sent with ``sender`` = the user model class (or ``Token``) and
-the keyword arguments listed beside it.
+Every signal is sent with ``sender`` = the user model class, ``Token`` or ``DeviceRequest``,
+and the keyword arguments listed beside it.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 __all__ = [
+    "device_approved",
+    "device_denied",
     "identity_unlinked",
     "login_failed",
     "password_changed",
@@ -47,3 +49,7 @@ token_renewed = Signal()
 token_rotated = Signal()
 #: ``token_ids`` (list of str), ``user``, ``by`` (acting user or ``None``) — tokens were revoked.
 token_revoked = Signal()
+#: ``request`` (the ``DeviceRequest``), ``user`` — a person approved a device's sign-in.
+device_approved = Signal()
+#: ``request`` (the ``DeviceRequest``), ``user`` — a person denied a device's sign-in.
+device_denied = Signal()

@@ -20,9 +20,10 @@ from django.core.cache import caches
 from django.http import HttpRequest
 
 from ctfy_auth.conf import app_settings
+from ctfy_auth.constants import RESOLUTION_ATTR
 from ctfy_auth.exceptions import RateLimited
 
-__all__ = ["check_rate", "client_ip", "parse_rate"]
+__all__ = ["check_rate", "claim_interval", "client_ip", "parse_rate"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +52,18 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def _client_key(request: HttpRequest) -> str:
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    scheme, _sep, credential = header.partition(" ")
+    """``tok:<digest prefix>:<ip>`` when the bearer resolved to a credential, else the ip.
+
+    Only a credential this request already proved counts (ctfy wire §6.7 keys on
+    any bearer string, which lets a client dodge a per-address limit by sending
+    junk headers to routes that never read them).
+    """
     ip = client_ip(request)
-    if scheme.lower() == "bearer" and credential.strip():
-        return "tok:" + hashlib.sha256(credential.strip().encode()).hexdigest()[:16] + ":" + ip
+    resolution = request.__dict__.get(RESOLUTION_ATTR)
+    if resolution is not None and resolution[0] is not None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        credential = header.strip().partition(" ")[2].strip()
+        return "tok:" + hashlib.sha256(credential.encode()).hexdigest()[:16] + ":" + ip
     return ip
 
 
@@ -86,3 +94,17 @@ def check_rate(request: HttpRequest, bucket: str) -> None:
     if count > limit:
         retry_after = max(1, int((window + 1) * period - now))
         raise RateLimited(f"Rate limit exceeded: {limit} per 1 {unit}", retry_after=retry_after)
+
+
+def claim_interval(key: str, seconds: float) -> bool:
+    """``True`` for the first call with ``key`` in ``seconds``, ``False`` for the calls after it.
+
+    Kept in the throttle cache, so it holds across processes. Fails open (``True``)
+    when the cache is down, as the rate limits do.
+    """
+    cache = caches[app_settings.THROTTLE_CACHE]
+    try:
+        return bool(cache.add(f"ctfy_auth:interval:{key}", 1, timeout=seconds))
+    except Exception:
+        logger.warning("ctfy_auth throttle cache unavailable; not spacing polls", exc_info=True)
+        return True

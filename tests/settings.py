@@ -4,10 +4,15 @@ PostgreSQL and ``REDIS_URL`` puts the cache (throttle counters) on Redis."""
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import dj_database_url
 
 from ctfy_auth.presets import CTFY_BROAD_TEMPLATE, CTFY_SCOPE_CATALOG, CTFY_TOKEN_TEMPLATES
+
+# The example project's demo app (host views protected by scopes) runs in this suite too.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "example_project"))
 
 SECRET_KEY = "tests-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 DEBUG = False
@@ -25,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "oauth2_provider",
     "ctfy_auth",
+    "demo",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -53,11 +59,20 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL") or "sqlite://:memory:")
 }
+
+
+def _redis_url_for_worker(url: str) -> str:
+    """One Redis database per xdist worker: the cache fixture's clear() is a FLUSHDB."""
+    base, _sep, db = url.rpartition("/")
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    return f"{base}/{int(db or 0) + worker}"
+
+
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "LOCATION": _redis_url_for_worker(os.environ["REDIS_URL"]),
             "KEY_PREFIX": f"ctfy-tests-{os.getpid()}",
         }
     }
@@ -71,7 +86,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-SILENCED_SYSTEM_CHECKS = ["ctfy_auth.W001"]  # the fast test hasher is Argon2id too
 
 CTFY_AUTH = {
     "SCOPE_CATALOG": CTFY_SCOPE_CATALOG,

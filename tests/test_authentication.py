@@ -40,15 +40,21 @@ def test_scheme_is_case_insensitive(user, session_factory):
     assert bearer(f"bEaReR {session_factory(user)}").get(ME).status_code == HTTPStatus.OK
 
 
+def _mistyped(token: str) -> str:
+    """``token`` with its last checksum character changed (never to itself)."""
+    return token[:-1] + ("Y" if token.endswith("Z") else "Z")
+
+
 @pytest.mark.parametrize(
     "value",
     [
         "pt_garbage",
         "pf_" + "A" * 49,
         "xx_" + "A" * 49,
-        crypto.generate("user")[:-1] + "Z",  # one mistyped checksum character
+        _mistyped(crypto.generate("user")),  # one mistyped checksum character
         crypto.generate("user").replace("pt_", "pf_"),  # kind swapped: checksum fails
     ],
+    ids=["short", "bad-checksum-pf", "unknown-prefix", "mistyped-checksum", "kind-swapped"],
 )
 def test_forged_or_mistyped_tokens_are_403_without_a_query(value, django_assert_num_queries):
     with django_assert_num_queries(0):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
@@ -155,3 +156,50 @@ def test_two_concurrent_rotations_yield_exactly_one_new_token(user_factory, sess
         assert api.count() == 2
         assert api.live().count() == 1
         assert api.live().get().rotated_from_id == token_id
+
+
+def test_concurrent_approve_and_deny_yield_exactly_one_outcome(user_factory, session_factory):
+    from ctfy_auth.models import DeviceRequest
+
+    for _round in range(5):
+        code = APIClient().post("/api/v1/auth/device/code").json()["user_code"]
+        body = {"user_code": code}
+        calls = [
+            post_as(session_factory(user_factory()), "/api/v1/auth/device/approve", body),
+            post_as(session_factory(user_factory()), "/api/v1/auth/device/deny", body),
+        ]
+        statuses = run_concurrently(calls)
+        assert sorted(statuses) == [HTTPStatus.OK, HTTPStatus.NOT_FOUND], statuses
+        row = DeviceRequest.objects.get(user_code=code.replace("-", ""))
+        winner = 0 if statuses[0] == HTTPStatus.OK else 1
+        assert row.status == ("approved", "denied")[winner]
+
+
+def poll_device(device_code: str) -> str:
+    payload = {"device_code": device_code}
+    return str(
+        APIClient().post("/api/v1/auth/device/token", payload, format="json").json()["status"]
+    )
+
+
+def test_concurrent_polls_after_approval_mint_exactly_one_token(
+    user_factory, session_factory, settings
+):
+    # Every poll must reach the database: the poll-spacing slot (a cache add) would otherwise
+    # answer "pending" to all but one. A dummy cache admits every poll.
+    settings.CACHES = {
+        **settings.CACHES,
+        "no-spacing": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+    settings.CTFY_AUTH = {**settings.CTFY_AUTH, "THROTTLE_CACHE": "no-spacing"}
+    for _round in range(3):
+        approver = user_factory()
+        body = APIClient().post("/api/v1/auth/device/code").json()
+        post_as(session_factory(approver), "/api/v1/auth/device/approve", body)()
+        sessions_before = Token.objects.filter(user=approver).count()
+
+        poll = functools.partial(poll_device, body["device_code"])
+        statuses = run_concurrently([poll] * 6)
+        assert statuses.count("approved") == 1, statuses
+        assert set(statuses) == {"approved", "expired"}, statuses
+        assert Token.objects.filter(user=approver).count() == sessions_before + 1

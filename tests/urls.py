@@ -11,6 +11,9 @@ def whoami(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/demo/", include("demo.api_urls")),
     path("api/v1/", include("ctfy_auth.urls")),
+    path("demo/", include("demo.urls")),
+    path("", include("ctfy_auth.pages.urls")),
     path("plain/whoami", whoami),
 ]

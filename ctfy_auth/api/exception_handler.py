@@ -51,6 +51,8 @@ def _validation_body(issues: list[dict[str, Any]]) -> dict[str, Any]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     headers: dict[str, str] = {}
+    code: int
+    body: dict[str, Any]
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -72,8 +74,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         message = "Rate limit exceeded"
         code, body = status.HTTP_429_TOO_MANY_REQUESTS, envelope("rate_limited", message)
         body["error"] = message
-        if exc.wait:
-            headers["Retry-After"] = str(int(exc.wait))
+        # djangorestframework-stubs omit Throttled.wait, which __init__ sets (None or an int).
+        wait: int | None = exc.wait  # type: ignore[attr-defined]
+        if wait:
+            headers["Retry-After"] = str(int(wait))
     elif isinstance(exc, drf.APIException):
         code = exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.default_detail)

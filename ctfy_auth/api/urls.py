@@ -5,6 +5,14 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from ctfy_auth.api.views.accounts import LoginView, PasswordView, RegisterView
+from ctfy_auth.api.views.admin import AdminTokenRevokeView, AdminUserViewSet, TokenTraceView
+from ctfy_auth.api.views.devices import (
+    DeviceApproveView,
+    DeviceCodeView,
+    DeviceDenyView,
+    DeviceInfoView,
+    DeviceTokenView,
+)
 from ctfy_auth.api.views.errors import not_found
 from ctfy_auth.api.views.identities import IdentityViewSet
 from ctfy_auth.api.views.me import MeView, ReauthenticateView
@@ -46,8 +54,30 @@ urlpatterns = [
     path(
         "auth/tokens/<str:pk>/rotate", TokenViewSet.as_view({"post": "rotate"}), name="token-rotate"
     ),
+    path("auth/device/code", DeviceCodeView.as_view(), name="device-code"),
+    path("auth/device/token", DeviceTokenView.as_view(), name="device-token"),
+    path("auth/device/approve", DeviceApproveView.as_view(), name="device-approve"),
+    path("auth/device/deny", DeviceDenyView.as_view(), name="device-deny"),
+    path("auth/device/info", DeviceInfoView.as_view(), name="device-info"),
     path("me", MeView.as_view(), name="me"),
     path("me/reauthenticate", ReauthenticateView.as_view(), name="me-reauthenticate"),
+    path("admin/users", AdminUserViewSet.as_view({"get": "list"}), name="admin-user-list"),
+    path(
+        "admin/users/<str:pk>",
+        AdminUserViewSet.as_view({"get": "retrieve"}),
+        name="admin-user-detail",
+    ),
+    path(
+        "admin/users/<str:pk>/role",
+        AdminUserViewSet.as_view({"patch": "set_role"}),
+        name="admin-user-role",
+    ),
+    path("admin/token-trace", TokenTraceView.as_view(), name="admin-token-trace"),
+    path(
+        "admin/tokens/<str:token_id>/revoke",
+        AdminTokenRevokeView.as_view(),
+        name="admin-token-revoke",
+    ),
     # Anything else under our prefixes is a 404 in the envelope, not the host's HTML page.
-    re_path(r"^(?:auth|me)(?:/.*)?$", not_found, name="not-found"),
+    re_path(r"^(?:auth|me|admin)(?:/.*)?$", not_found, name="not-found"),
 ]

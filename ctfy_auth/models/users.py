@@ -76,9 +76,10 @@ class AbstractCtfyUser(AbstractBaseUser, PermissionsMixin):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     # Derived from ``role``; overriding PermissionsMixin's field with a property
-    # removes the column, so privilege cannot drift from the role.
-    @property  # type: ignore[override]
-    def is_superuser(self) -> bool:
+    # removes the column, so privilege cannot drift from the role. Read-only on purpose
+    # (set ``role`` instead), hence the deliberate override of a writable attribute.
+    @property
+    def is_superuser(self) -> bool:  # type: ignore[override]
         return bool(self.is_active and self.role == Role.SUPER_ADMIN)
 
     objects: ClassVar[UserManager] = UserManager()
@@ -123,10 +124,10 @@ class AbstractCtfyUser(AbstractBaseUser, PermissionsMixin):
         self.email = normalize_email(self.email or "") or None
         super().save(*args, **kwargs)
 
-    def get_full_name(self) -> str:
+    def get_full_name(self) -> str | None:
         return self.display_name or self.email
 
-    def get_short_name(self) -> str:
+    def get_short_name(self) -> str | None:
         return self.display_name or self.email
 
 

@@ -36,6 +36,7 @@ from ctfy_auth.services._common import ClientInfo, require_sudo, send_on_commit
 from ctfy_auth.services.identities import has_sign_in_identity, lock_user
 
 __all__ = [
+    "check_credentials",
     "check_password_strength",
     "reauthenticate",
     "register",
@@ -113,7 +114,7 @@ def register(
             role=Role.SUPER_ADMIN if first else Role.USER,
         )
         user.set_password(password)
-        user.password_changed_at = timezone.now()
+        user.password_changed_at = user.last_login = timezone.now()
         try:
             with transaction.atomic():
                 user.save()
@@ -126,11 +127,23 @@ def register(
 
 
 def sign_in_with_password(*, email: str, password: str, client: ClientInfo) -> tuple[Any, str]:
-    """Verify the password and mint a session; one identical 401 for every refusal.
+    """Verify the password and mint a session; one identical 401 for every refusal."""
+    user = check_credentials(email=email, password=password)
+    User = type(user)
+    with transaction.atomic():
+        _token, plaintext = token_services.mint_session(user, client)
+        send_on_commit(signals.user_logged_in, User, user=user, method="password")
+    return user, plaintext
+
+
+def check_credentials(*, email: str, password: str) -> Any:
+    """The active user with this email and password, or one identical 401 for every refusal.
 
     An unknown email (or an account without a password) spends one dummy verify
     with the configured hasher, so timing does not reveal which accounts exist.
-    Stale hashes are upgraded by Django's ``check_password`` on success.
+    Stale hashes are upgraded by Django's ``check_password`` on success, and
+    ``last_login`` is stamped. Used by the API's sign-in and by the pages that
+    sign a person in with Django's session (the device approval page).
     """
     _ensure_enabled()
     email = normalize_email(email)
@@ -144,13 +157,10 @@ def sign_in_with_password(*, email: str, password: str, client: ClientInfo) -> t
     if not ok or user is None:
         send_on_commit(signals.login_failed, User, email=email)
         raise InvalidCredentials()
-    with transaction.atomic():
-        now = timezone.now()
-        User.objects.filter(pk=user.pk).update(last_login=now)
-        user.last_login = now
-        _token, plaintext = token_services.mint_session(user, client)
-        send_on_commit(signals.user_logged_in, User, user=user, method="password")
-    return user, plaintext
+    now = timezone.now()
+    User.objects.filter(pk=user.pk).update(last_login=now)
+    user.last_login = now
+    return user
 
 
 def set_password(principal: Principal, *, new_password: str, current_password: str) -> bool:

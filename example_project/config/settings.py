@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "oauth2_provider",
     "ctfy_auth",
+    "demo",  # shows scope enforcement in host views
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,8 @@ CTFY_AUTH = {
     "TOKEN_TEMPLATES": CTFY_TOKEN_TEMPLATES,
     "BROAD_TOKEN_TEMPLATE": CTFY_BROAD_TEMPLATE,
     "API_TOKEN_LIMIT": 20,
+    "RESOURCE_TYPE": "competition",
+    "RESOURCE_EXISTS": "demo.models.competition_exists",
     "PASSWORD_AUTH_ENABLED": True,
     "REAUTH_WINDOW_SECONDS": 900,
     "SESSION_TOKEN_LIFETIME_SECONDS": 90 * 24 * 3600,

@@ -33,6 +33,7 @@ def test_register_returns_a_session_and_first_user_is_super_admin(api_client):
     assert user.role == "super_admin"
     assert user.password.startswith("argon2$argon2id$")
     assert user.email_verified_at is None
+    assert user.last_login is not None  # registering signs in
 
     second = register(api_client, email="bob@example.com")
     assert second.status_code == HTTPStatus.OK
@@ -254,6 +255,18 @@ def test_rate_limit_ignores_x_forwarded_for_unless_configured(api_client, settin
         for i in range(3)
     ]
     assert codes == [401, 401, 401]
+
+
+def test_junk_bearer_headers_do_not_dodge_the_address_limit(api_client, settings):
+    settings.CTFY_AUTH = {**settings.CTFY_AUTH, "THROTTLE_RATES": {"login": "2/minute"}}
+    body = {"email": "nobody@example.com", "password": "whatever it is"}
+    codes = [
+        api_client.post(
+            LOGIN, body, format="json", HTTP_AUTHORIZATION=f"Bearer junk{i}"
+        ).status_code
+        for i in range(3)
+    ]
+    assert codes == [401, 401, 429]
 
 
 def test_throttle_switch_off(api_client, settings):

@@ -26,7 +26,8 @@ def test_me_fields(user, user_client):
     assert body["avatar_url"] == ""
     assert body["role"] == "user"
     assert body["is_admin"] is False
-    assert body["providers"] == ["github", "google"]
+    assert body["providers"] == ["github", "google", "password"]
+    assert body["deletion_proof"] == "password"
     assert body["token_kind"] == "user"
     assert body["email_verified"] is False
     assert body["created_at"].endswith("Z")
@@ -40,8 +41,36 @@ def test_is_admin_follows_role(user_factory, client_for, role, is_admin):
     assert (body["role"], body["is_admin"]) == (role, is_admin)
 
 
-def test_me_refuses_scoped_tokens(user, token_row_factory):
-    response = token_row_factory(user).get("/api/v1/me")
+def test_me_without_a_password_lists_only_identities_and_needs_no_proof(user, user_client):
+    Identity.objects.create(user=user, provider="github", provider_user_id="7")
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    body = user_client.get("/api/v1/me").json()
+    assert (body["providers"], body["deletion_proof"]) == (["github"], "none")
+
+
+def test_me_answers_an_api_token_with_profile_read(user, token_row_factory):
+    response = token_row_factory(user, permissions={"profile": "read"}).get("/api/v1/me")
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert (response.json()["email"], response.json()["token_kind"]) == (
+        user.email,
+        "fine_grained",
+    )
+
+
+def test_me_refuses_an_api_token_without_profile_read(user, token_row_factory):
+    response = token_row_factory(user, permissions={"challenges": "read"}).get("/api/v1/me")
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response.json()["code"] == "token_missing_scope"
+    assert response.json()["detail"]["required"] == "profile:read"
+
+
+def test_me_refuses_api_tokens_when_the_catalog_has_no_profile(user, token_row_factory, settings):
+    settings.CTFY_AUTH = {
+        "SCOPE_CATALOG": [{"key": "challenges", "label": "Challenges", "description": "Read"}],
+        "TOKEN_TEMPLATES": [],
+    }
+    response = token_row_factory(user, permissions={"challenges": "read"}).get("/api/v1/me")
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert response.json()["code"] == "token_scope_required"
     assert response.json()["detail"]["error"] == "token_scope_required"

@@ -34,7 +34,7 @@ class TokenInfoSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Token
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "kind",
             "label",
@@ -50,7 +50,7 @@ class TokenInfoSerializer(serializers.ModelSerializer):
             "rotated_from",
             "template",
         )
-        read_only_fields = fields
+        read_only_fields: tuple[str, ...] = fields
 
     def get_is_current(self, token: Token) -> bool:
         return bool(token.id == self.context.get("current_token_id"))
@@ -116,7 +116,6 @@ class _TemplateName(StrictCharField):
 class _ScopeFields(serializers.Serializer):
     """The scope fields shared by mint and PATCH; wire names kept, model names inside."""
 
-    label = StrictCharField(max_length=64, allow_blank=True, required=False, allow_null=True)
     template = _TemplateName(required=False, allow_null=True)
     competition_access = StrictCharField(
         max_length=32, required=False, allow_null=True, source="resource_access"
@@ -133,6 +132,12 @@ class _ScopeFields(serializers.Serializer):
         required=False,
         allow_null=True,
     )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # The wire field ``label`` would shadow ``Field.label`` (the serializer's own label)
+        # as a class attribute, so it is declared here, first as before.
+        label = StrictCharField(max_length=64, allow_blank=True, required=False, allow_null=True)
+        return {"label": label, **super().get_fields()}
 
 
 class MintTokenSerializer(_ScopeFields):

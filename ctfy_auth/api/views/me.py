@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ctfy_auth import scopes
 from ctfy_auth.api.base import CtfyAPIView
 from ctfy_auth.api.serializers.accounts import ReauthenticateSerializer
 from ctfy_auth.api.serializers.me import MeSerializer
-from ctfy_auth.permissions import IsFullAccount
+from ctfy_auth.permissions import HasScopes, IsFullAccount
 from ctfy_auth.services import accounts
 
 __all__ = ["MeView", "ReauthenticateView"]
 
 
 class MeView(CtfyAPIView):
-    permission_classes = [IsFullAccount]
+    """The account behind the credential.
+
+    An API token reads it with ``profile:read`` (ctfy's rule); when the host's
+    catalog has no ``profile`` category, only full-account credentials do.
+    """
+
+    required_scopes = {"profile": "read"}
+
+    def get_permissions(self) -> list[Any]:
+        if "profile" in scopes.catalog_keys():
+            return [HasScopes()]
+        return [IsFullAccount()]
 
     def get(self, request: Request) -> Response:
         principal = self.principal

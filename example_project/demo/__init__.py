@@ -1,0 +1,1 @@
+"""A host app whose own views are protected by ctfy_auth's scopes (see ``views.py``)."""

@@ -1,0 +1,166 @@
+"""System checks: each ID fires through Django's registry on a bad configuration (STYLE §19).
+
+``tests/test_scope_checks.py`` goes through the many shapes of E004-E006; here every ID is
+shown to be registered, to fire with a message that names the problem and a hint, and to
+stay quiet on the test settings.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+import pytest
+from django.core.checks import registry
+
+from ctfy_auth import checks
+from ctfy_auth.checks import check_settings, check_throttle_cache
+
+_AUTH_MW = "django.contrib.auth.middleware.AuthenticationMiddleware"
+_OUR_MW = "ctfy_auth.middleware.BearerTokenMiddleware"
+_LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/0",  # never connected to: checks only read CACHES
+    }
+}
+
+
+def ctfy_messages() -> list[Any]:
+    """What ctfy_auth's checks, as registered with Django, report (silenced ones left out).
+
+    Django's own checks are left out: some cannot run with AUTH_USER_MODEL changed at runtime.
+    """
+    ours = [c for c in registry.registry.get_checks() if c.__module__ == checks.__name__]
+    assert {c.__name__ for c in ours} == {n for n in checks.__all__ if n.startswith("check_")}
+    return [m for check in ours for m in check() if not m.is_silenced()]
+
+
+def ctfy_auth(settings: Any, **values: Any) -> None:
+    settings.CTFY_AUTH = {**settings.CTFY_AUTH, **values}
+
+
+#: check ID -> (settings to change, where ``CTFY_AUTH`` is merged, words the message must say).
+CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
+    "ctfy_auth.E001": ({"AUTH_USER_MODEL": "auth.User"}, ["'auth.User'"]),
+    "ctfy_auth.W001": (
+        {
+            "PASSWORD_HASHERS": ["django.contrib.auth.hashers.PBKDF2PasswordHasher"],
+            "SILENCED_SYSTEM_CHECKS": [],
+        },
+        ["Argon2"],
+    ),
+    "ctfy_auth.E002": (
+        {"MIDDLEWARE": [_OUR_MW, _AUTH_MW]},
+        ["BearerTokenMiddleware", "AuthenticationMiddleware"],
+    ),
+    "ctfy_auth.W002": ({"DEBUG": False, "CACHES": _LOCMEM}, ["'default'", "LocMemCache"]),
+    "ctfy_auth.E003": ({"CTFY_AUTH": {"THROTTLE_RATES": {"login": "often"}}}, ["'login'"]),
+    "ctfy_auth.E004": ({"CTFY_AUTH": {"SCOPE_CATALOG": ({"label": "no key"},)}}, ["SCOPE_CATALOG"]),
+    "ctfy_auth.E005": (
+        {"CTFY_AUTH": {"TOKEN_TEMPLATES": ({"name": "t", "permissions": {"nope": "read"}},)}},
+        ["'t'"],
+    ),
+    "ctfy_auth.E006": (
+        {"CTFY_AUTH": {"BROAD_TOKEN_TEMPLATE": "everything"}},
+        ["BROAD_TOKEN_TEMPLATE", "'everything'"],
+    ),
+}
+
+
+def test_every_check_id_has_a_case():
+    declared = set(re.findall(r'id="(ctfy_auth\.[EW]\d{3})"', inspect.getsource(checks)))
+    assert declared == set(CASES)
+
+
+@pytest.mark.parametrize("check_id", sorted(CASES))
+def test_check_fires_on_a_bad_configuration(settings, check_id):
+    changes, words = CASES[check_id]
+    for name, value in changes.items():
+        if name == "CTFY_AUTH":
+            ctfy_auth(settings, **value)
+        else:
+            setattr(settings, name, value)
+    fired = [m for m in ctfy_messages() if m.id == check_id]
+    assert len(fired) == 1, [m.id for m in ctfy_messages()]
+    assert all(word in fired[0].msg for word in words), fired[0].msg
+    assert fired[0].hint
+    assert fired[0].is_serious() == check_id.startswith("ctfy_auth.E")
+
+
+def test_the_test_settings_are_clean(settings):
+    # The SQLite run keeps throttle counters in local memory with DEBUG off: that is W002.
+    local = settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    assert [m.id for m in ctfy_messages()] == (["ctfy_auth.W002"] if local else [])
+
+
+# --- W002: only outside DEBUG, only for a per-process cache ---------------------------------
+
+
+def test_w002_is_quiet_under_debug(settings):
+    settings.DEBUG, settings.CACHES = True, _LOCMEM
+    assert check_throttle_cache() == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "fires"),
+    [
+        ({"CACHES": _REDIS}, False),
+        ({"CACHES": _REDIS, "CTFY_AUTH": {"THROTTLE_CACHE": "throttle"}}, True),  # no such alias
+        ({"CACHES": {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}}, True),
+        ({"CACHES": _LOCMEM, "CTFY_AUTH": {"THROTTLE_ENABLED": False}}, False),
+        ({"CACHES": _LOCMEM, "CTFY_AUTH": {"NO_SUCH_KEY": 1}}, False),  # E003's to report
+    ],
+    ids=["redis", "missing-alias", "dummy", "throttling-off", "broken-settings"],
+)
+def test_w002_outside_debug(settings, changes, fires):
+    settings.DEBUG = False
+    settings.CACHES = changes["CACHES"]
+    ctfy_auth(settings, **changes.get("CTFY_AUTH", {}))
+    assert [m.id for m in check_throttle_cache()] == (["ctfy_auth.W002"] if fires else [])
+
+
+# --- E003: unknown keys and rates that the limiter could not use -----------------------------
+
+
+def e003(settings: Any, **values: Any) -> list[str]:
+    ctfy_auth(settings, **values)
+    problems = check_settings()
+    assert {p.id for p in problems} <= {"ctfy_auth.E003"}
+    assert all(p.hint for p in problems)
+    return [p.msg for p in problems]
+
+
+def test_e003_unknown_key_names_it(settings):
+    assert e003(settings, PASSWORD_MIN_LENGHT=8) == [
+        "Unknown CTFY_AUTH setting(s): PASSWORD_MIN_LENGHT"
+    ]
+
+
+@pytest.mark.parametrize("setting", ["THROTTLE_RATES", "DEVICE_FAILED_ENTRY_LIMITS"])
+@pytest.mark.parametrize(
+    "rate", [None, "", "  ", "often", "10/fortnight", "1.5/minute", 60, "0/minute", "-1/hour"]
+)
+def test_e003_malformed_rate_is_an_error_not_a_crash(settings, setting, rate):
+    (message,) = e003(settings, **{setting: {"account": rate}})
+    assert message.startswith(f"CTFY_AUTH[{setting!r}]['account'] is malformed: {rate!r}")
+
+
+@pytest.mark.parametrize("setting", ["THROTTLE_RATES", "DEVICE_FAILED_ENTRY_LIMITS"])
+@pytest.mark.parametrize("value", [None, ["60/minute"], "60/minute"])
+def test_e003_rates_must_be_a_dict(settings, setting, value):
+    (message,) = e003(settings, **{setting: value})
+    assert message == f"CTFY_AUTH[{setting!r}] is {value!r}, not a dict of rates."
+
+
+def test_e003_device_failed_entry_limits_has_two_keys(settings):
+    assert e003(settings, DEVICE_FAILED_ENTRY_LIMITS={"acount": "5/hour"}) == [
+        "CTFY_AUTH['DEVICE_FAILED_ENTRY_LIMITS'] has an unknown key 'acount'."
+    ]
+
+
+def test_e003_accepts_host_buckets_and_short_units(settings):
+    assert e003(settings, THROTTLE_RATES={"my_export": "5/s", "login": "10/h"}) == []
+    assert e003(settings, DEVICE_FAILED_ENTRY_LIMITS={"account": "3/day", "global": "9/m"}) == []
