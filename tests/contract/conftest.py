@@ -1,0 +1,263 @@
+"""The example project on a live port with a fresh database, and ctfy SDK clients for it.
+
+Loaded alone (``-p no:django --confcutdir=tests/contract``): ``tests/conftest.py`` needs
+pytest-django, and this suite only speaks HTTP. Two things the wire cannot do inside a
+one-minute run are done as an operator would, through ``manage.py shell`` against the
+server's database: bind an OAuth identity (the example project configures no provider)
+and age a credential (a session held past the 900 s sudo window, a token past its expiry).
+Everything else goes through the SDK or plain HTTP.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from ctfy.sdk import PlatformClient
+
+ROOT = Path(__file__).resolve().parents[2]
+MANAGE = ROOT / "example_project" / "manage.py"
+STARTUP_TIMEOUT_S = 30.0
+LOG_TAIL_LINES = 80
+PASSWORD = "correct horse battery staple"
+
+_log_key = pytest.StashKey[Path]()
+_emails = itertools.count(1)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip collecting these modules in the main suite when the SDK is not installed.
+
+    The main suite (pytest-django) collects ``tests/`` and deselects this directory by
+    marker, but it would still have to import modules that import the SDK. In the
+    contract env (``-p no:django``) a missing SDK must fail loudly, never vanish.
+    """
+    if config.pluginmanager.has_plugin("django") and importlib.util.find_spec("ctfy") is None:
+        return True
+    return None
+
+
+def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as exc:
+        return f"(no server log: {exc})"
+    return "\n".join(text.splitlines()[-lines:]) or "(server log is empty)"
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """After a failure, show what the server said: the SDK only sees the response."""
+    log = config.stash.get(_log_key, None)
+    stats = terminalreporter.stats
+    if log is None or not (stats.get("failed") or stats.get("error")):
+        return
+    terminalreporter.section(f"example project server log (last {LOG_TAIL_LINES} lines): {log}")
+    terminalreporter.write_line(_tail(log))
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Account:
+    """A password account registered through the SDK, with its first session."""
+
+    email: str
+    password: str
+    token: str
+    client: PlatformClient
+
+    def session_id(self) -> str:
+        """The id of the session this account's client sends (``is_current`` in the list)."""
+        return next(t.id for t in self.client.auth.list_tokens() if t.is_current)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict[str, str]
+    log: Path
+    #: The first account registered against the fresh database (ctfy's bootstrap super-admin).
+    founder: Account | None = None
+
+    def manage(self, *args: str) -> str:
+        """Run ``manage.py`` against the server's database; fail the test on a non-zero exit."""
+        result = subprocess.run(
+            [sys.executable, str(MANAGE), *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if result.returncode != 0:
+            pytest.fail(
+                f"manage.py {' '.join(args[:2])} exited {result.returncode}:\n"
+                f"{result.stdout}\n{result.stderr}",
+                pytrace=False,
+            )
+        return result.stdout
+
+    def orm(self, code: str) -> str:
+        """Operator-side setup the wire cannot make (see the module docstring)."""
+        return self.manage("shell", "--verbosity", "0", "--command", code).strip()
+
+    def close_sudo_window(self, token_id: str) -> None:
+        """Make ``token_id`` a credential held past the re-authentication window."""
+        updated = self.orm(
+            "from ctfy_auth.models import Token\n"
+            f"print(Token.objects.filter(pk={token_id!r}).update(reauthenticated_at=None))"
+        )
+        assert updated == "1", updated
+
+    def expire_token(self, token_id: str) -> None:
+        """Make ``token_id`` lapse a minute ago (not revoked)."""
+        updated = self.orm(
+            "from datetime import timedelta\n"
+            "from django.utils import timezone\n"
+            "from ctfy_auth.models import Token\n"
+            f"print(Token.objects.filter(pk={token_id!r})"
+            ".update(expires_at=timezone.now() - timedelta(minutes=1)))"
+        )
+        assert updated == "1", updated
+
+    def bind_identity(self, email: str, provider: str, provider_user_id: str, login: str) -> str:
+        """Bind an external sign-in identity to the account with ``email``; returns its id."""
+        return self.orm(
+            "from ctfy_auth.models import Identity, User\n"
+            "identity = Identity.objects.create(\n"
+            f"    user=User.objects.get(email={email!r}), provider={provider!r},\n"
+            f"    provider_user_id={provider_user_id!r}, login={login!r}, email={email!r},\n"
+            f"    display_name={login!r}, email_verified=True)\n"
+            "print(identity.pk)"
+        )
+
+
+def _client(url: str, token: str = "") -> PlatformClient:
+    from ctfy.sdk import PlatformClient
+
+    return PlatformClient(url, token=token)
+
+
+def _register(url: str, prefix: str = "user", display_name: str = "") -> Account:
+    email = f"{prefix}{next(_emails)}@example.com"
+    token = _client(url).auth.register(email, PASSWORD, display_name).token
+    return Account(email=email, password=PASSWORD, token=token, client=_client(url, token))
+
+
+@pytest.fixture(scope="session")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[LiveServer]:
+    """``example_project`` under ``runserver`` on a free port, SQLite in a temp dir, no Redis."""
+    tmp = tmp_path_factory.mktemp("contract")
+    env = dict(os.environ)
+    for name in ("REDIS_URL", "DJANGO_ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "CTFY_NUM_PROXIES"):
+        env.pop(name, None)  # the example project's defaults: local-memory cache, 127.0.0.1
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        DJANGO_DEBUG="0",
+        PYTHONUNBUFFERED="1",
+    )
+    log = tmp / "server.log"
+    pytestconfig.stash[_log_key] = log
+    port = _free_port()
+    live = LiveServer(url=f"http://127.0.0.1:{port}", env=env, log=log)
+
+    live.manage("migrate", "--noinput")
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(MANAGE), "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_up(proc, f"{live.url}/api/v1/auth/providers", log)
+        live.founder = _register(live.url, prefix="founder")
+        yield live
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _wait_until_up(proc: subprocess.Popen[bytes], probe: str, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(
+                f"the example project exited with {proc.returncode} before answering "
+                f"{probe}; server log:\n{_tail(log)}",
+                pytrace=False,
+            )
+        try:
+            with urllib.request.urlopen(probe, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"the example project did not answer {probe} within {STARTUP_TIMEOUT_S:.0f} s; "
+                f"server log:\n{_tail(log)}",
+                pytrace=False,
+            )
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def sdk(server: LiveServer) -> Iterator[Callable[..., PlatformClient]]:
+    """``sdk(token="")`` → a ``PlatformClient`` as a ctfy user builds one: base URL and token."""
+    clients: list[PlatformClient] = []
+
+    def make(token: str = "") -> PlatformClient:
+        client = _client(server.url, token)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def make_account(server: LiveServer) -> Iterator[Callable[..., Account]]:
+    """``make_account(display_name="")`` → a fresh password account with a session client."""
+    accounts: list[Account] = []
+
+    def make(display_name: str = "", prefix: str = "user") -> Account:
+        account = _register(server.url, prefix=prefix, display_name=display_name)
+        accounts.append(account)
+        return account
+
+    yield make
+    for account in accounts:
+        account.client.close()
+
+
+@pytest.fixture
+def account(make_account: Callable[..., Account]) -> Account:
+    return make_account()
