@@ -1,0 +1,47 @@
+"""Pytest fixtures: ``fake_github`` and ``oidc_provider``.
+
+One server of each per test session (per xdist worker); each test gets it reset (users, sign-in,
+codes, tokens, logs, pending failures). Register with
+``pytest_plugins = ["tests.oauth_fakes.fixtures"]`` in the root conftest.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+from tests.oauth_fakes.github import FakeGitHub
+from tests.oauth_fakes.oidc import DEPRECATION_NOISE, OIDCProvider
+
+
+@pytest.fixture(scope="session")
+def _fake_github_server() -> Iterator[FakeGitHub]:
+    with FakeGitHub() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def _oidc_provider_server() -> Iterator[OIDCProvider]:
+    with OIDCProvider() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_github(_fake_github_server: FakeGitHub) -> FakeGitHub:
+    """A running `FakeGitHub` (client ``gh-client-id``/``gh-client-secret``), no users yet."""
+    _fake_github_server.reset()
+    return _fake_github_server
+
+
+@pytest.fixture
+def oidc_provider(_oidc_provider_server: OIDCProvider) -> OIDCProvider:
+    """A running `OIDCProvider` (client ``oidc-client-id``/``oidc-client-secret``), no users yet.
+
+    Also silences, for this test, the DeprecationWarning authlib raises inside the mock on every
+    token request (pytest restores the warning filters after each test).
+    """
+    warnings.filterwarnings("ignore", message=DEPRECATION_NOISE, category=DeprecationWarning)
+    _oidc_provider_server.reset()
+    return _oidc_provider_server
