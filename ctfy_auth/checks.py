@@ -10,6 +10,9 @@
 * ``ctfy_auth.E004`` SCOPE_CATALOG is malformed (missing key, duplicate key, unknown max_level).
 * ``ctfy_auth.E005`` A token template would not survive the clamp unchanged, or is malformed.
 * ``ctfy_auth.E006`` BROAD_TOKEN_TEMPLATE names no configured template.
+* ``ctfy_auth.E007`` A sign-in provider or the OAuth settings are malformed (unknown provider
+  type, an OIDC provider without an issuer, a flow lifetime outside 1..900 s, a landing URL or
+  link landing path that could leave the site, SUPER_ADMIN_EMAILS not a list of addresses).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from django.utils.module_loading import import_string
 
 __all__ = [
     "check_middleware",
+    "check_providers",
     "check_scopes",
     "check_settings",
     "check_throttle_cache",
@@ -252,3 +256,57 @@ def check_scopes(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         )
     return problems
+
+
+def _provider_problems(app_settings: Any) -> list[str]:
+    from ctfy_auth.providers.registry import PROVIDER_TYPES
+    from ctfy_auth.redirects import safe_redirect
+
+    problems: list[str] = []
+    providers = app_settings.get("PROVIDERS")
+    if not isinstance(providers, dict):
+        return [f"CTFY_AUTH['PROVIDERS'] is {type(providers).__name__}, not a dict."]
+    for name, entry in providers.items():
+        if not isinstance(entry, dict):
+            problems.append(f"PROVIDERS[{name!r}] is not a dict.")
+            continue
+        kind = str(entry.get("type") or name)
+        if kind not in PROVIDER_TYPES:
+            problems.append(
+                f"PROVIDERS[{name!r}] has no known type: name it github, google or oidc, or set "
+                f"'type' to one of {', '.join(PROVIDER_TYPES)}."
+            )
+        elif kind == "oidc" and not (entry.get("issuer") or entry.get("discovery_url")):
+            problems.append(f"PROVIDERS[{name!r}] is an OIDC provider without an 'issuer'.")
+    lifetime = app_settings.get("OAUTH_FLOW_LIFETIME_SECONDS")
+    if not isinstance(lifetime, int) or not 1 <= lifetime <= 900:
+        problems.append(f"OAUTH_FLOW_LIFETIME_SECONDS is {lifetime!r}; it must be 1..900.")
+    landing = app_settings.get("OAUTH_LANDING_URL")
+    absolute = isinstance(landing, str) and landing.startswith("https://") and "#" not in landing
+    if not (absolute or (isinstance(landing, str) and safe_redirect(landing, "") == landing)):
+        problems.append(
+            f"OAUTH_LANDING_URL is {landing!r}; give a path on this site (/auth/callback) or an "
+            "https:// URL of your front end, without a fragment."
+        )
+    link_path = app_settings.get("OAUTH_LINK_LANDING_PATH")
+    if not isinstance(link_path, str) or safe_redirect(link_path, "") != link_path:
+        problems.append(f"OAUTH_LINK_LANDING_PATH is {link_path!r}; give a path such as /settings.")
+    emails = app_settings.get("SUPER_ADMIN_EMAILS")
+    if isinstance(emails, str) or not all(isinstance(e, str) and "@" in e for e in emails or ()):
+        problems.append("SUPER_ADMIN_EMAILS must be a list of email addresses.")
+    return problems
+
+
+@register()
+def check_providers(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    from ctfy_auth.conf import app_settings
+
+    try:
+        app_settings.reload()
+        problems = _provider_problems(app_settings)
+    except ImproperlyConfigured:
+        return []  # check_settings reports the unknown key
+    return [
+        Error(problem, hint="See docs/settings.md#sign-in-providers.", id="ctfy_auth.E007")
+        for problem in problems
+    ]

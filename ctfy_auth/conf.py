@@ -70,6 +70,12 @@ DEFAULTS: dict[str, Any] = {
     # Sign-in providers: {"github": {"client_id": ..., "client_secret": ...}, ...}
     "PROVIDERS": {},
     "OIDC_DISPLAY_NAME": "",
+    "PROVIDER_HTTP_TIMEOUT_SECONDS": 10,
+    "OAUTH_FLOW_LIFETIME_SECONDS": 600,
+    "OAUTH_REDIRECT_ORIGIN": "",
+    "OAUTH_LANDING_URL": "/auth/callback",
+    "OAUTH_LINK_LANDING_PATH": "/settings",
+    "SUPER_ADMIN_EMAILS": (),
     # Device authorization flow (RFC 8628)
     "DEVICE_CODE_LIFETIME_SECONDS": 600,
     "DEVICE_POLL_INTERVAL_SECONDS": 5,
@@ -88,6 +94,8 @@ DEFAULTS: dict[str, Any] = {
         "device_code": "60/minute",
         "device_token": "600/minute",
         "device_approve": "60/minute",
+        "oauth_start": "60/minute",
+        "oauth_callback": "60/minute",
     },
     # Client addresses: how many reverse proxies in front of Django append to
     # X-Forwarded-For. 0 means the header is ignored and REMOTE_ADDR is used.
@@ -234,6 +242,36 @@ class AppSettings:
     def OIDC_DISPLAY_NAME(self) -> str:
         """Name shown for the generic OIDC provider (defaults to the issuer host)."""
         return str(self.get("OIDC_DISPLAY_NAME"))
+
+    @property
+    def PROVIDER_HTTP_TIMEOUT_SECONDS(self) -> float:
+        """Timeout of each request to a provider (token exchange, profile, discovery, JWKS)."""
+        return float(self.get("PROVIDER_HTTP_TIMEOUT_SECONDS"))
+
+    @property
+    def OAUTH_FLOW_LIFETIME_SECONDS(self) -> int:
+        """How long a sign-in or link started at a provider may take to come back (max 900)."""
+        return int(self.get("OAUTH_FLOW_LIFETIME_SECONDS"))
+
+    @property
+    def OAUTH_REDIRECT_ORIGIN(self) -> str:
+        """Public origin of the provider callback (``https://example.com``); empty: the request."""
+        return str(self.get("OAUTH_REDIRECT_ORIGIN") or "")
+
+    @property
+    def OAUTH_LANDING_URL(self) -> str:
+        """Where a finished sign-in lands, with ``#token=...&redirect_to=...`` appended."""
+        return str(self.get("OAUTH_LANDING_URL"))
+
+    @property
+    def OAUTH_LINK_LANDING_PATH(self) -> str:
+        """The ``redirect_to`` a finished link lands with (ctfy: ``/settings``)."""
+        return str(self.get("OAUTH_LINK_LANDING_PATH"))
+
+    @property
+    def SUPER_ADMIN_EMAILS(self) -> frozenset[str]:
+        """Addresses that make their owner ``super_admin`` once a provider proves them."""
+        return frozenset(str(e).strip().lower() for e in self.get("SUPER_ADMIN_EMAILS"))
 
     @property
     def DEVICE_CODE_LIFETIME_SECONDS(self) -> int:

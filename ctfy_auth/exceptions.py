@@ -18,6 +18,7 @@ from rest_framework.exceptions import APIException
 from ctfy_auth.conf import app_settings
 
 __all__ = [
+    "AccountDisabled",
     "AccountEmailMissing",
     "AdminPrivilegesRequired",
     "CannotChangeOwnRole",
@@ -26,7 +27,9 @@ __all__ = [
     "DeviceCodeInvalid",
     "DeviceCodeUnavailable",
     "EmailBelongsToOtherAccount",
+    "EmailBelongsToPasswordAccount",
     "EmailTaken",
+    "IdentityAlreadyLinked",
     "IdentityNotFound",
     "InvalidCredentials",
     "InvalidResourceAccess",
@@ -34,9 +37,18 @@ __all__ = [
     "LastSignInMethod",
     "NotAnApiToken",
     "NotAuthenticated",
+    "OAuthLinkSessionExpired",
+    "OAuthLinkTargetMissing",
+    "OAuthMissingParams",
+    "OAuthProviderLinkOnly",
+    "OAuthProviderNotConfigured",
+    "OAuthStateInvalid",
+    "OAuthStateMismatch",
     "PasswordAlreadySet",
     "PasswordAuthDisabled",
     "PasswordNotSet",
+    "ProviderEmailUnverified",
+    "ProviderFailed",
     "RateLimited",
     "ReauthProofRequired",
     "ReauthenticationRequired",
@@ -379,3 +391,101 @@ class DeviceCodeUnavailable(CtfyError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "device_code_unavailable"
     default_detail = _("Could not allocate a device code; try again.")
+
+
+# --- sign-in with a provider, and linking (§4.5) -------------------------------------------
+
+
+class OAuthProviderNotConfigured(CtfyError):
+    """404 with detail ``{message, provider}``."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "oauth_provider_not_configured"
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(
+            _("OAuth provider %(name)r is not configured") % {"name": provider}, provider=provider
+        )
+
+
+class OAuthProviderLinkOnly(CtfyError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "oauth_provider_link_only"
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(
+            _(
+                "This provider cannot be used to sign in or register. "
+                "Sign in another way, then bind it from your account."
+            ),
+            provider=provider,
+        )
+
+
+class OAuthMissingParams(CtfyError):
+    default_code = "oauth_missing_params"
+    default_detail = _("Missing code or state")
+
+
+class OAuthStateInvalid(CtfyError):
+    """400 ``http_400``: the state is malformed, forged, expired, used, or from another browser."""
+
+    malformed = _("Malformed state parameter")
+    bad_signature = _("Invalid state signature")
+    expired = _("State parameter expired; start the login flow again")
+    other_browser = _("This sign-in was started in another browser; start it again here")
+
+
+class OAuthStateMismatch(CtfyError):
+    default_code = "oauth_state_mismatch"
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(_("State/provider mismatch"), provider=provider)
+
+
+class OAuthLinkSessionExpired(CtfyError):
+    default_code = "oauth_link_session_expired"
+    default_detail = _("Link session expired — sign in again and retry the link.")
+
+
+class OAuthLinkTargetMissing(CtfyError):
+    default_code = "oauth_link_target_missing"
+    default_detail = _("Link target user missing")
+
+
+class ProviderFailed(CtfyError):
+    """400 ``http_400``: the provider refused the code or answered something we cannot accept."""
+
+    default_detail = _("The provider could not complete the sign-in")
+
+
+class ProviderEmailUnverified(CtfyError):
+    default_code = "provider_email_unverified"
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(_("Provider did not verify your email"), provider=provider)
+
+
+class IdentityAlreadyLinked(CtfyError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "identity_already_linked"
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(
+            _("That account is already linked to a different user."), provider=provider
+        )
+
+
+class EmailBelongsToPasswordAccount(CtfyError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "email_belongs_to_password_account"
+    default_detail = _(
+        "This email already has a password account whose address was never verified. "
+        "Sign in with your password, then link this provider from Settings."
+    )
+
+
+class AccountDisabled(CtfyError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "http_403"
+    default_detail = _("This account is disabled.")

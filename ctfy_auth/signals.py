@@ -11,6 +11,7 @@ from django.dispatch import Signal
 __all__ = [
     "device_approved",
     "device_denied",
+    "identity_linked",
     "identity_unlinked",
     "login_failed",
     "password_changed",
@@ -25,7 +26,7 @@ __all__ = [
     "user_registered",
 ]
 
-#: ``user`` — a person registered with email and password.
+#: ``user``, ``method`` ("password" or a provider name) — an account was created.
 user_registered = Signal()
 #: ``user``, ``method`` ("password", a provider name, "device") — a sign-in minted a session.
 user_logged_in = Signal()
@@ -35,6 +36,8 @@ login_failed = Signal()
 password_changed = Signal()
 #: ``user`` — the password was removed.
 password_removed = Signal()
+#: ``user``, ``identity``, ``how`` ("link", "sign_in", "merge") — an identity joined an account.
+identity_linked = Signal()
 #: ``user``, ``identity_id``, ``provider`` — a sign-in identity was unlinked.
 identity_unlinked = Signal()
 #: ``user``, ``token_id`` — the sudo window was opened on a token.

@@ -67,6 +67,7 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
         {"CTFY_AUTH": {"BROAD_TOKEN_TEMPLATE": "everything"}},
         ["BROAD_TOKEN_TEMPLATE", "'everything'"],
     ),
+    "ctfy_auth.E007": ({"CTFY_AUTH": {"PROVIDERS": {"gitlab": {}}}}, ["'gitlab'", "type"]),
 }
 
 
@@ -164,3 +165,43 @@ def test_e003_device_failed_entry_limits_has_two_keys(settings):
 def test_e003_accepts_host_buckets_and_short_units(settings):
     assert e003(settings, THROTTLE_RATES={"my_export": "5/s", "login": "10/h"}) == []
     assert e003(settings, DEVICE_FAILED_ENTRY_LIMITS={"account": "3/day", "global": "9/m"}) == []
+
+
+# --- E007: sign-in providers and the OAuth settings ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        ({"PROVIDERS": {"sso": {"type": "saml"}}}, "no known type"),
+        ({"PROVIDERS": {"oidc": {"client_id": "x"}}}, "without an 'issuer'"),
+        ({"PROVIDERS": {"github": "yes"}}, "not a dict"),
+        ({"PROVIDERS": ["github"]}, "not a dict"),
+        ({"OAUTH_FLOW_LIFETIME_SECONDS": 3600}, "1..900"),
+        ({"OAUTH_FLOW_LIFETIME_SECONDS": 0}, "1..900"),
+        ({"OAUTH_LANDING_URL": "//evil.example/cb"}, "OAUTH_LANDING_URL"),
+        ({"OAUTH_LANDING_URL": "http://front.example/cb"}, "OAUTH_LANDING_URL"),
+        ({"OAUTH_LANDING_URL": "/cb#x"}, "OAUTH_LANDING_URL"),
+        ({"OAUTH_LINK_LANDING_PATH": "https://evil.example"}, "OAUTH_LINK_LANDING_PATH"),
+        ({"SUPER_ADMIN_EMAILS": "root@example.com"}, "SUPER_ADMIN_EMAILS"),
+        ({"SUPER_ADMIN_EMAILS": ["root"]}, "SUPER_ADMIN_EMAILS"),
+    ],
+)
+def test_e007_names_the_problem(settings, values, words):
+    ctfy_auth(settings, **values)
+    fired = [m for m in ctfy_messages() if m.id == "ctfy_auth.E007"]
+    assert len(fired) == 1 and words in fired[0].msg, [m.msg for m in fired]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"PROVIDERS": {"github": {}, "google": {}, "oidc": {"issuer": "https://sso.example"}}},
+        {"PROVIDERS": {"corp": {"type": "oidc", "discovery_url": "https://sso.example/.wk"}}},
+        {"OAUTH_LANDING_URL": "https://front.example/auth/callback"},
+        {"OAUTH_FLOW_LIFETIME_SECONDS": 900, "SUPER_ADMIN_EMAILS": ["root@example.com"]},
+    ],
+)
+def test_e007_accepts_good_configurations(settings, values):
+    ctfy_auth(settings, **values)
+    assert [m.msg for m in ctfy_messages() if m.id == "ctfy_auth.E007"] == []

@@ -16,6 +16,7 @@ from ctfy_auth.api.views.devices import (
 from ctfy_auth.api.views.errors import not_found
 from ctfy_auth.api.views.identities import IdentityViewSet
 from ctfy_auth.api.views.me import MeView, ReauthenticateView
+from ctfy_auth.api.views.oauth import IdentityLinkView, OAuthCallbackView, OAuthLoginView
 from ctfy_auth.api.views.providers import ProvidersView
 from ctfy_auth.api.views.tokens import TokenCatalogView, TokenViewSet
 
@@ -23,8 +24,11 @@ urlpatterns = [
     path("auth/register", RegisterView.as_view(), name="register"),
     path("auth/login", LoginView.as_view(), name="login"),
     path("auth/providers", ProvidersView.as_view(), name="providers"),
+    path("auth/login/<str:provider>", OAuthLoginView.as_view(), name="oauth-login"),
+    path("auth/callback/<str:provider>", OAuthCallbackView.as_view(), name="oauth-callback"),
     path("auth/password", PasswordView.as_view(), name="password"),
     path("auth/identities", IdentityViewSet.as_view({"get": "list"}), name="identity-list"),
+    path("auth/identities/link/<str:provider>", IdentityLinkView.as_view(), name="identity-link"),
     path(
         "auth/identities/<str:pk>",
         IdentityViewSet.as_view({"delete": "destroy"}),

@@ -1,5 +1,6 @@
 from ctfy_auth.models.devices import DeviceRequest, DeviceStatus
 from ctfy_auth.models.identities import Identity
+from ctfy_auth.models.oauth_flows import OAuthFlow, OAuthFlowKind
 from ctfy_auth.models.tokens import ResourceAccess, Token
 from ctfy_auth.models.users import AbstractCtfyUser, RegistrationLock, User
 
@@ -8,6 +9,8 @@ __all__ = [
     "DeviceRequest",
     "DeviceStatus",
     "Identity",
+    "OAuthFlow",
+    "OAuthFlowKind",
     "RegistrationLock",
     "ResourceAccess",
     "Token",

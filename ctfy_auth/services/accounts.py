@@ -121,7 +121,7 @@ def register(
         except IntegrityError:  # a concurrent writer outside the lock (e.g. admin) took it
             raise EmailTaken() from None
         _token, plaintext = token_services.mint_session(user, client)
-        send_on_commit(signals.user_registered, User, user=user)
+        send_on_commit(signals.user_registered, User, user=user, method="password")
         send_on_commit(signals.user_logged_in, User, user=user, method="password")
     return user, plaintext
 

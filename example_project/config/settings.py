@@ -5,6 +5,14 @@ Environment:
   REDIS_URL      default: a local-memory cache (use Redis in production: throttles are shared)
   DJANGO_DEBUG   "1" to enable DEBUG (default off)
   DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS (comma-separated)
+
+Sign-in providers (docs/identities.md); each is enabled once its client id is set:
+  CTFY_AUTH_GITHUB_CLIENT_ID, CTFY_AUTH_GITHUB_CLIENT_SECRET
+  CTFY_AUTH_GOOGLE_CLIENT_ID, CTFY_AUTH_GOOGLE_CLIENT_SECRET
+  CTFY_AUTH_OIDC_ISSUER, CTFY_AUTH_OIDC_CLIENT_ID, CTFY_AUTH_OIDC_CLIENT_SECRET,
+    CTFY_AUTH_OIDC_DISPLAY_NAME (any OpenID Connect issuer, found by discovery)
+  CTFY_SUPER_ADMIN_EMAILS (comma-separated): super-admins once a provider proves the address
+  CTFY_PUBLIC_ORIGIN: the public origin of the callback URL (default: the request's)
 """
 
 from __future__ import annotations
@@ -112,7 +120,18 @@ CTFY_AUTH = {
     "REAUTH_WINDOW_SECONDS": 900,
     "SESSION_TOKEN_LIFETIME_SECONDS": 90 * 24 * 3600,
     "NUM_PROXIES": int(os.environ.get("CTFY_NUM_PROXIES", "0")),
+    # Credentials come from CTFY_AUTH_<NAME>_CLIENT_ID / _CLIENT_SECRET in the environment.
+    "PROVIDERS": {"github": {}, "google": {}},
+    "SUPER_ADMIN_EMAILS": [
+        e.strip() for e in os.environ.get("CTFY_SUPER_ADMIN_EMAILS", "").split(",") if e.strip()
+    ],
+    "OAUTH_REDIRECT_ORIGIN": os.environ.get("CTFY_PUBLIC_ORIGIN", ""),
 }
+if os.environ.get("CTFY_AUTH_OIDC_ISSUER"):
+    CTFY_AUTH["PROVIDERS"]["oidc"] = {  # type: ignore[index]
+        "issuer": os.environ["CTFY_AUTH_OIDC_ISSUER"],
+        "display_name": os.environ.get("CTFY_AUTH_OIDC_DISPLAY_NAME", ""),
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

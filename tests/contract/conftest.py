@@ -1,7 +1,9 @@
 """The example project on a live port with a fresh database, and ctfy SDK clients for it.
 
 Loaded alone (``-p no:django --confcutdir=tests/contract``): ``tests/conftest.py`` needs
-pytest-django, and this suite only speaks HTTP. Two things the wire cannot do inside a
+pytest-django, and this suite only speaks HTTP. A local OpenID provider (oidc-provider-mock, from
+``tests/oauth_fakes``) runs beside the server, which is configured with it as its ``oidc``
+provider, so identities can be linked through a real authorization-code flow. Two things the wire cannot do inside a
 one-minute run are done as an operator would, through ``manage.py shell`` against the
 server's database: bind an OAuth identity (the example project configures no provider)
 and age a credential (a session held past the 900 s sudo window, a token past its expiry).
@@ -164,8 +166,17 @@ def _register(url: str, prefix: str = "user", display_name: str = "") -> Account
 
 
 @pytest.fixture(scope="session")
+def oidc() -> Iterator[Any]:
+    """The OpenID provider the example project signs in and links with (``oidc``)."""
+    from tests.oauth_fakes.oidc import OIDCProvider
+
+    with OIDCProvider() as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
 def server(
-    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config, oidc: Any
 ) -> Iterator[LiveServer]:
     """``example_project`` under ``runserver`` on a free port, SQLite in a temp dir, no Redis."""
     tmp = tmp_path_factory.mktemp("contract")
@@ -173,6 +184,10 @@ def server(
     for name in ("REDIS_URL", "DJANGO_ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "CTFY_NUM_PROXIES"):
         env.pop(name, None)  # the example project's defaults: local-memory cache, 127.0.0.1
     env.update(
+        CTFY_AUTH_OIDC_ISSUER=oidc.issuer,
+        CTFY_AUTH_OIDC_CLIENT_ID=oidc.client_id,
+        CTFY_AUTH_OIDC_CLIENT_SECRET=oidc.client_secret,
+        CTFY_AUTH_OIDC_DISPLAY_NAME="Local SSO",
         DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
         DJANGO_DEBUG="0",
         PYTHONUNBUFFERED="1",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -28,20 +28,22 @@ SESSION_TOKEN = re.compile(r"pt_[A-Za-z0-9_-]{40,}")
 # --- discovery -----------------------------------------------------------------------------
 
 
-def test_providers_offer_password_sign_in_and_no_oauth_provider(
+def test_providers_offer_password_and_the_configured_oidc_issuer(
     sdk: Callable[..., PlatformClient],
 ) -> None:
     providers = sdk().auth.providers()
 
     assert providers.password_auth.enabled is True
     assert providers.email_code_auth.enabled is False
-    assert [(p.name, p.enabled, p.link_only) for p in providers.providers] == [
-        ("github", False, False),
-        ("google", False, False),
+    assert [(p.name, p.enabled, p.link_only, p.display_name) for p in providers.providers] == [
+        ("github", False, False, "GitHub"),
+        ("google", False, False, "Google"),
+        ("oidc", True, False, "Local SSO"),
     ]
     assert [p.authorize_path for p in providers.providers] == [
         "/api/v1/auth/login/github",
         "/api/v1/auth/login/google",
+        "/api/v1/auth/login/oidc",
     ]
     assert providers.link_providers == providers.providers
 
@@ -197,6 +199,47 @@ def test_the_identities_list_shows_the_password_which_is_not_unbindable(
         account.client.auth.unbind_identity(row.id)
     with refused(404, "identity_not_found"):
         account.client.auth.unbind_identity("no-such-identity")
+
+
+# The local provider (oidc-provider-mock) calls an authlib API authlib now deprecates.
+@pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning")
+def test_an_identity_linked_through_the_provider_is_listed_and_can_be_unbound(
+    server: LiveServer, oidc: Any, account: Account
+) -> None:
+    auth = account.client.auth
+    oidc.set_user("ada-sso", email="ada.sso@example.org", email_verified=True, name="Ada SSO")
+
+    link = auth.start_oauth_link("oidc")
+    assert link.authorize_url.startswith(oidc.authorize_url)
+    callback = oidc.approve(link.authorize_url, "ada-sso")  # the person consents in a browser
+    assert callback.startswith(f"{server.url}/api/v1/auth/callback/oidc?")
+    landing = httpx.get(callback, follow_redirects=False)
+    assert landing.status_code == 302, landing.text
+    assert landing.headers["location"].startswith("/auth/callback#token=pt_")
+    page = httpx.get(server.url + landing.headers["location"].partition("#")[0])
+    assert page.status_code == 200 and "Signed in" in page.text  # the example's landing page
+
+    rows = auth.list_identities()
+    assert [r.provider for r in rows] == ["oidc", "password"]
+    linked = rows[0]
+    assert (linked.provider_user_id, linked.provider_email, linked.provider_display_name) == (
+        "ada-sso",
+        "ada.sso@example.org",
+        "Ada SSO",
+    )
+    assert linked.created_at is not None and linked.last_used_at is not None
+    assert account.client.me.get().providers == ["oidc", "password"]
+
+    # Replaying the callback finds the grant spent.
+    replay = httpx.get(callback, follow_redirects=False)
+    assert (replay.status_code, replay.json()["code"]) == (400, "oauth_link_session_expired")
+    # With the password gone the linked identity is the last way in, and cannot be unbound.
+    auth.delete_password()
+    with refused(409, "last_sign_in_method"):
+        auth.unbind_identity(linked.id)
+    auth.set_password("a brand new password")
+    assert auth.unbind_identity(linked.id) is None
+    assert [r.provider for r in auth.list_identities()] == ["password"]
 
 
 def test_an_oauth_identity_can_take_over_from_the_password_and_hand_back(

@@ -1,0 +1,113 @@
+"""Sign-in with a provider (``/auth/login``, ``/auth/callback``) and linking one (wire §4.5).
+
+The login and callback routes are browser navigations: success is a 302, errors
+are JSON envelopes (as ctfy). The session token rides in the landing URL's
+fragment, which browsers never send to a server nor put in a ``Referer``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ctfy_auth.api.base import CtfyAPIView
+from ctfy_auth.conf import app_settings
+from ctfy_auth.exceptions import OAuthMissingParams
+from ctfy_auth.redirects import safe_redirect
+from ctfy_auth.services import provider_sign_in
+from ctfy_auth.services._common import ClientInfo
+
+__all__ = ["BROWSER_COOKIE", "IdentityLinkView", "OAuthCallbackView", "OAuthLoginView"]
+
+#: Binds a sign-in to the browser that started it (HttpOnly, SameSite=Lax, callback path only).
+BROWSER_COOKIE = "ctfy_auth_oauth"
+_ERROR_CODE = re.compile(r"[a-z_]{1,64}")
+
+
+def callback_uri(request: Request, provider: str) -> str:
+    """``<public origin>/…/auth/callback/<provider>``: what the provider redirects back to."""
+    origin = app_settings.OAUTH_REDIRECT_ORIGIN.rstrip("/")
+    if not origin:
+        origin = request.build_absolute_uri("/").rstrip("/")
+    return origin + reverse("ctfy_auth:oauth-callback", kwargs={"provider": provider})
+
+
+def _no_store(response: Any) -> Any:
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+class OAuthLoginView(CtfyAPIView):
+    """``GET /auth/login/{provider}?redirect_to=``: 302 to the provider's consent page."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    def get(self, request: Request, provider: str) -> HttpResponseRedirect:
+        self.check_rate("oauth_start")
+        redirect_to = safe_redirect(request.query_params.get("redirect_to", "/"))
+        started = provider_sign_in.start_login(
+            provider, redirect_to=redirect_to, redirect_uri=callback_uri(request, provider)
+        )
+        response = _no_store(HttpResponseRedirect(started.authorize_url))
+        response.set_cookie(
+            BROWSER_COOKIE,
+            started.browser_key,
+            max_age=provider_sign_in.MAX_FLOW_LIFETIME_SECONDS,
+            path=reverse("ctfy_auth:oauth-callback", kwargs={"provider": provider}),
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
+
+class OAuthCallbackView(CtfyAPIView):
+    """``GET /auth/callback/{provider}?code=&state=``: 302 to the landing URL with the session."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    def get(self, request: Request, provider: str) -> HttpResponseRedirect:
+        self.check_rate("oauth_callback")
+        code = request.query_params.get("code", "")
+        state = request.query_params.get("state", "")
+        if not code or not state:
+            error = request.query_params.get("error", "")
+            if _ERROR_CODE.fullmatch(error):
+                raise OAuthMissingParams(f"Missing code or state (the provider said: {error})")
+            raise OAuthMissingParams()
+        finished = provider_sign_in.finish(
+            provider,
+            code=code,
+            state=state,
+            browser_key=request.COOKIES.get(BROWSER_COOKIE, ""),
+            client=ClientInfo.from_request(request._request),
+        )
+        fragment = urlencode(
+            {"token": finished.token_plaintext, "redirect_to": finished.redirect_to}
+        )
+        response = _no_store(HttpResponseRedirect(f"{app_settings.OAUTH_LANDING_URL}#{fragment}"))
+        response.delete_cookie(
+            BROWSER_COOKIE, path=reverse("ctfy_auth:oauth-callback", kwargs={"provider": provider})
+        )
+        return response
+
+
+class IdentityLinkView(CtfyAPIView):
+    """``POST /auth/identities/link/{provider}``: ``{"authorize_url"}`` for the calling session."""
+
+    def post(self, request: Request, provider: str) -> Response:
+        self.check_rate("oauth_start")
+        started = provider_sign_in.start_link(
+            self.principal, provider, redirect_uri=callback_uri(request, provider)
+        )
+        return Response({"authorize_url": started.authorize_url})

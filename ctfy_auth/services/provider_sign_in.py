@@ -1,0 +1,359 @@
+"""Signing in, signing up and linking identities through an external provider (wire §4.5).
+
+Start: a server-side :class:`~ctfy_auth.models.OAuthFlow` keeps the PKCE
+verifier, the OIDC nonce, the exact ``redirect_uri`` and, for a link, the
+session that asked; the provider only sees a signed, expiring ``state`` naming
+the flow. A sign-in flow is also bound to the starting browser by a cookie.
+
+Callback: verify the state, redeem the flow once (compare-and-set), exchange
+the code, refuse unverified addresses, then, in one transaction, one of
+
+* **link**: the session that asked must still be live; an identity held by
+  someone else is 409 ``identity_already_linked`` (a link never becomes a
+  sign-in as another person);
+* **sign-in**: a known identity signs its owner in;
+* **merge**: an unknown identity whose provider-verified email belongs to an
+  account that already has a sign-in identity joins that account; an account
+  with no sign-in identity (its address never proved) is 409
+  ``email_belongs_to_password_account``;
+* **sign-up**: otherwise a new account, never a bootstrap super-admin.
+
+Every branch ends with a new session (``pt_``) for the account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+
+from ctfy_auth import signals
+from ctfy_auth.conf import app_settings
+from ctfy_auth.constants import Role, TokenKind
+from ctfy_auth.exceptions import (
+    AccountDisabled,
+    EmailBelongsToPasswordAccount,
+    IdentityAlreadyLinked,
+    OAuthLinkSessionExpired,
+    OAuthLinkTargetMissing,
+    OAuthProviderLinkOnly,
+    OAuthProviderNotConfigured,
+    OAuthStateInvalid,
+    OAuthStateMismatch,
+    ProviderEmailUnverified,
+    ProviderFailed,
+)
+from ctfy_auth.models import Identity, OAuthFlow, OAuthFlowKind, Token
+from ctfy_auth.models.users import normalize_email
+from ctfy_auth.principal import Principal
+from ctfy_auth.providers import Profile, Provider, ProviderError, configured_provider
+from ctfy_auth.services._common import ClientInfo, send_on_commit
+from ctfy_auth.services.identities import has_sign_in_identity, lock_user
+from ctfy_auth.services.tokens import mint_session
+
+__all__ = [
+    "MAX_FLOW_LIFETIME_SECONDS",
+    "Finished",
+    "Started",
+    "finish",
+    "purge_expired_flows",
+    "require_provider",
+    "start_link",
+    "start_login",
+]
+
+STATE_SALT = "ctfy_auth.oauth.state"
+#: ctfy caps a state's lifetime at 15 minutes, whatever the setting says.
+MAX_FLOW_LIFETIME_SECONDS = 900
+_MAX_STATE_LENGTH = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    authorize_url: str
+    #: The secret the starting browser keeps in a cookie (sign-in flows; ``""`` for links).
+    browser_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    user: Any
+    token_plaintext: str
+    redirect_to: str
+
+
+def require_provider(name: str) -> Provider:
+    provider = configured_provider(name)
+    if provider is None:
+        raise OAuthProviderNotConfigured(name)
+    return provider
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _lifetime() -> int:
+    return max(1, min(app_settings.OAUTH_FLOW_LIFETIME_SECONDS, MAX_FLOW_LIFETIME_SECONDS))
+
+
+def _open_flow(provider: Provider, **fields: Any) -> tuple[OAuthFlow, str]:
+    flow = OAuthFlow.objects.create(
+        provider=provider.name,
+        code_verifier=secrets.token_urlsafe(64),  # 86 characters, within RFC 7636's 43..128
+        nonce=secrets.token_urlsafe(24),
+        expires_at=timezone.now() + timedelta(seconds=_lifetime()),
+        **fields,
+    )
+    state = signing.dumps({"f": flow.pk, "p": provider.name}, salt=STATE_SALT)
+    url = provider.authorize_url(
+        redirect_uri=flow.redirect_uri,
+        state=state,
+        code_verifier=flow.code_verifier,
+        nonce=flow.nonce,
+    )
+    return flow, url
+
+
+def start_login(name: str, *, redirect_to: str, redirect_uri: str) -> Started:
+    """A sign-in (or sign-up) at ``name``; ``redirect_to`` must already be a safe path."""
+    provider = require_provider(name)
+    if provider.link_only:
+        raise OAuthProviderLinkOnly(name)
+    browser_key = secrets.token_urlsafe(32)
+    _flow, url = _open_flow(
+        provider,
+        kind=OAuthFlowKind.LOGIN,
+        redirect_uri=redirect_uri,
+        redirect_to=redirect_to,
+        browser_key_digest=_digest(browser_key),
+    )
+    return Started(authorize_url=url, browser_key=browser_key)
+
+
+def start_link(principal: Principal, name: str, *, redirect_uri: str) -> Started:
+    """A link grant for the calling session (link-only providers included)."""
+    provider = require_provider(name)
+    _flow, url = _open_flow(
+        provider,
+        kind=OAuthFlowKind.LINK,
+        redirect_uri=redirect_uri,
+        redirect_to=app_settings.OAUTH_LINK_LANDING_PATH,
+        user=principal.user,
+        token_id=principal.token_id,
+    )
+    return Started(authorize_url=url)
+
+
+def _read_state(state: str) -> dict[str, Any]:
+    if len(state) > _MAX_STATE_LENGTH or state.count(":") != 2:
+        raise OAuthStateInvalid(OAuthStateInvalid.malformed)
+    try:
+        payload = signing.loads(state, salt=STATE_SALT, max_age=_lifetime())
+    except signing.SignatureExpired:
+        raise OAuthStateInvalid(OAuthStateInvalid.expired) from None
+    except signing.BadSignature:
+        raise OAuthStateInvalid(OAuthStateInvalid.bad_signature) from None
+    except ValueError:  # signed but not our JSON
+        raise OAuthStateInvalid(OAuthStateInvalid.malformed) from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("f"), str):
+        raise OAuthStateInvalid(OAuthStateInvalid.malformed)
+    return payload
+
+
+def _redeem(name: str, state: str, browser_key: str) -> tuple[Provider, OAuthFlow]:
+    """Verify the state, check the flow belongs here, and consume it (once, ever)."""
+    provider = require_provider(name)
+    payload = _read_state(state)
+    if payload.get("p") != name:
+        raise OAuthStateMismatch(name)
+    flow = OAuthFlow.objects.filter(pk=payload["f"]).first()
+    if flow is None or flow.provider != name:
+        raise OAuthStateInvalid(OAuthStateInvalid.expired)
+    link = flow.kind == OAuthFlowKind.LINK
+    if not link:
+        if provider.link_only:  # before the code is spent: a link-only provider never signs in
+            raise OAuthProviderLinkOnly(name)
+        if not (
+            browser_key and constant_time_compare(_digest(browser_key), flow.browser_key_digest)
+        ):
+            raise OAuthStateInvalid(OAuthStateInvalid.other_browser)
+    now = timezone.now()
+    taken = OAuthFlow.objects.filter(
+        pk=flow.pk, consumed_at__isnull=True, expires_at__gt=now
+    ).update(consumed_at=now)
+    if not taken:
+        raise OAuthLinkSessionExpired() if link else OAuthStateInvalid(OAuthStateInvalid.expired)
+    return provider, flow
+
+
+def finish(name: str, *, code: str, state: str, browser_key: str, client: ClientInfo) -> Finished:
+    """Complete the callback: sign in, sign up, merge or link, then mint a session."""
+    provider, flow = _redeem(name, state, browser_key)
+    try:
+        profile = provider.profile_for_code(
+            code=code,
+            redirect_uri=flow.redirect_uri,
+            code_verifier=flow.code_verifier,
+            nonce=flow.nonce,
+        )
+    except ProviderError as exc:
+        raise ProviderFailed(str(exc)) from None
+    if not profile.email_verified:
+        raise ProviderEmailUnverified(name)
+    profile = replace(profile, email=normalize_email(profile.email))
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                if flow.kind == OAuthFlowKind.LINK:
+                    user = _link(flow, provider, profile)
+                else:
+                    user = _sign_in(provider, profile)
+                _refresh_user(user, provider, profile)
+                _token, plaintext = mint_session(user, client)
+                get_user_model().objects.filter(pk=user.pk).update(last_login=timezone.now())
+                send_on_commit(signals.user_logged_in, type(user), user=user, method=name)
+            return Finished(user=user, token_plaintext=plaintext, redirect_to=flow.redirect_to)
+        except IntegrityError:
+            # A concurrent callback created the same identity or account first; the second
+            # attempt finds it and takes the sign-in (or link refusal) branch instead.
+            if attempt == 2:
+                raise IdentityAlreadyLinked(name) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _link(flow: OAuthFlow, provider: Provider, profile: Profile) -> Any:
+    """Attach the identity to the account whose live session started the link."""
+    token = Token.objects.filter(pk=flow.token_id).first()
+    if token is None or token.kind != TokenKind.SESSION or not token.is_live():
+        raise OAuthLinkSessionExpired()
+    user = lock_user(flow.user)
+    if not user.is_active:
+        raise OAuthLinkTargetMissing()
+    existing = _identity(profile, lock=True)
+    if existing is not None and existing.user_id != user.pk:
+        raise IdentityAlreadyLinked(provider.name)
+    if existing is not None:
+        _refresh_identity(existing, profile)
+    else:
+        _attach(user, profile, how="link")
+    return user
+
+
+def _sign_in(provider: Provider, profile: Profile) -> Any:
+    existing = _identity(profile, lock=True)
+    if existing is not None:
+        user = lock_user(existing.user)
+        if not user.is_active:
+            raise AccountDisabled()
+        _refresh_identity(existing, profile)
+        return user
+    User = get_user_model()
+    target = (
+        User.objects.select_for_update().filter(email=profile.email).first()
+        if profile.email
+        else None
+    )
+    if target is not None:
+        if not has_sign_in_identity(target):
+            raise EmailBelongsToPasswordAccount()
+        if not target.is_active:
+            raise AccountDisabled()
+        _attach(target, profile, how="merge")
+        return target
+    user = User(
+        email=profile.email or None,
+        display_name=(profile.display_name or profile.login or profile.email)[:120],
+        avatar_url=profile.avatar_url,
+        role=Role.USER,  # a provider never bootstraps a super-admin (wire §6.2)
+    )
+    user.set_unusable_password()
+    with transaction.atomic():
+        user.save()
+    send_on_commit(signals.user_registered, User, user=user, method=provider.name)
+    _attach(user, profile, how="sign_in")
+    return user
+
+
+def _identity(profile: Profile, *, lock: bool) -> Identity | None:
+    qs = Identity.objects.select_related("user").filter(
+        provider=profile.provider, provider_user_id=profile.provider_user_id
+    )
+    return (qs.select_for_update(of=("self",)) if lock else qs).first()
+
+
+def _profile_fields(profile: Profile) -> dict[str, Any]:
+    return {
+        "email": profile.email,
+        "email_verified": profile.email_verified and bool(profile.email),
+        "login": profile.login[:255],
+        "display_name": profile.display_name[:255],
+        "avatar_url": profile.avatar_url[:2048],
+        "last_used_at": timezone.now(),
+    }
+
+
+def _attach(user: Any, profile: Profile, *, how: str) -> Identity:
+    with transaction.atomic():
+        identity = Identity.objects.create(
+            user=user,
+            provider=profile.provider,
+            provider_user_id=profile.provider_user_id,
+            **_profile_fields(profile),
+        )
+    send_on_commit(signals.identity_linked, type(user), user=user, identity=identity, how=how)
+    return identity
+
+
+def _refresh_identity(identity: Identity, profile: Profile) -> None:
+    fields = _profile_fields(profile)
+    if not fields["login"]:
+        fields.pop("login")  # keep a login learnt earlier
+    for key, value in fields.items():
+        setattr(identity, key, value)
+    identity.save(update_fields=list(fields))
+
+
+def _refresh_user(user: Any, provider: Provider, profile: Profile) -> None:
+    """Profile fields from the provider, and what its proved address entitles (wire §4.5 step 8).
+
+    The account's address is marked verified only when it *is* the proved one
+    (not whatever the primary happens to be: wire §7.4). A listed super-admin
+    address counts only when a sign-in provider proves it, and nobody is demoted
+    here (a bootstrap super-admin who links an unlisted provider keeps the role).
+    """
+    changed: set[str] = set()
+    proved = profile.email if profile.email_verified and not provider.link_only else ""
+    User = get_user_model()
+    if not user.email and proved and not User.objects.filter(email=proved).exists():
+        user.email = proved
+        changed.add("email")
+    for field, value in (
+        ("display_name", profile.display_name[:120]),
+        ("avatar_url", profile.avatar_url),
+    ):
+        if value and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.add(field)
+    if proved and user.email == proved and user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        changed.add("email_verified_at")
+    if proved and proved in app_settings.SUPER_ADMIN_EMAILS and user.role != Role.SUPER_ADMIN:
+        user.role = Role.SUPER_ADMIN
+        changed.add("role")
+    if changed:
+        user.save(update_fields=sorted(changed))
+
+
+def purge_expired_flows(cutoff: Any) -> int:
+    """Delete flows that expired before ``cutoff`` (they can no longer be redeemed)."""
+    deleted, _per_model = OAuthFlow.objects.filter(expires_at__lt=cutoff).delete()
+    return deleted
