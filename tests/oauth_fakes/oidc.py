@@ -21,9 +21,9 @@ Mock behaviours kept as they are (0.3.4):
 * ID tokens carry ``iss``, ``aud`` as a one-element *list*, ``exp``, ``iat``, ``auth_time``,
   ``nonce``, ``at_hash``, ``sub``, and the user's claims (standard ones only when their scope was
   granted: ``email``/``email_verified`` with ``email``, ``name``/``picture``/... with
-  ``profile``; non-standard ones always). The JWT header has **no ``kid``**; ``/jwks`` serves
-  the single signing key (with a ``kid``), so a client must accept a kid-less token against a
-  one-key set (joserfc does);
+  ``profile``; non-standard ones always). Version 0.3 (Python 3.11) sends a JWT header **without
+  ``kid``**, 0.4 (Python 3.12+) with one; ``/jwks`` serves the single signing key with its
+  ``kid``, so a client must accept a kid-less token against a one-key set (joserfc does);
 * a ``sub`` approved without `set_user` gets the claims ``{"email": sub}``; nonces are required
   (``require_nonce=True``) but never checked for replay; codes are single use; tokens carry a
   refresh token;
