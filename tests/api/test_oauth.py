@@ -655,3 +655,19 @@ def test_concurrent_first_sign_ins_of_one_identity_create_one_account(providers)
     assert results == [302, 302, 302], results
     assert get_user_model().objects.count() == 1 and Identity.objects.count() == 1
     assert Token.objects.count() == 3
+
+
+def test_client_secrets_are_never_logged_nor_shown(providers, caplog):
+    from ctfy_auth.providers import configured_provider
+
+    caplog.set_level("DEBUG")
+    gh = providers["github"]
+    gh.add_user(7, "octocat")
+    gh.fail_next_token_exchange(502)
+    assert _error(sign_in(providers, "github", "octocat")) == (400, "http_400")
+    providers["oidc"].set_user("sub-l", email="l@example.com", email_verified=True)
+    _landing(sign_in(providers, "oidc", "sub-l"))
+    provider = configured_provider("github")
+    assert provider is not None and gh.client_secret not in repr(provider)
+    for secret in (gh.client_secret, providers["oidc"].client_secret):
+        assert secret not in caplog.text
