@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
+import ctfy_auth
 from ctfy_auth.presets import CTFY_BROAD_TEMPLATE, CTFY_SCOPE_CATALOG, CTFY_TOKEN_TEMPLATES
 
 # The example project's demo app (host views protected by scopes) runs in this suite too.
@@ -29,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "oauth2_provider",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here, not a CDN
     "ctfy_auth",
     "demo",
 ]
@@ -94,3 +97,19 @@ CTFY_AUTH = {
 }
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The OpenAPI description (/api/v1/schema, /api/v1/docs), as the example project serves it.
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ctfy_auth",
+    "DESCRIPTION": "Accounts, sign-in identities, scoped API tokens and the device flow.",
+    "VERSION": ctfy_auth.__version__,
+    "OAS_VERSION": "3.0.3",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "PREPROCESSING_HOOKS": ["ctfy_auth.api.schema.ctfy_auth_endpoints_only"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

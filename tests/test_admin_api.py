@@ -601,3 +601,13 @@ def test_no_digest_anywhere_in_admin_responses(super_client, user, rotated_chain
     for text in texts:
         decoded = json.dumps(json.loads(text))
         assert not any(d in decoded for d in digests)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/admin/users", "/api/v1/admin/users/abc", "/api/v1/admin/users/abc/role"]
+)
+def test_an_unmapped_method_is_405_not_500(user_factory, client_for, path):
+    client = client_for(user_factory(role="super_admin"))
+    response = client.generic("TRACE", path)
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert response.json()["code"] == "http_405"

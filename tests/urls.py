@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 
 def whoami(request: HttpRequest) -> JsonResponse:
@@ -11,6 +12,9 @@ def whoami(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Before the api/v1/ includes, so no catch-all there can ever take them.
+    path("api/v1/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/demo/", include("demo.api_urls")),
     path("api/v1/", include("ctfy_auth.urls")),
     path("demo/", include("demo.urls")),

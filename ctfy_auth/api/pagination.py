@@ -14,7 +14,8 @@ __all__ = ["paginate"]
 
 class _PageQuery(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=10000, default=50)
-    offset = serializers.IntegerField(min_value=0, default=0)
+    # Bounded so an absurd offset is a 422, not an integer overflow in the database.
+    offset = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
 
 
 def paginate(

@@ -65,7 +65,10 @@ def _dummy_verify(password: str) -> None:
     )
     encoded = _dummy_hashes.get(key)
     if encoded is None:
-        encoded = _dummy_hashes.setdefault(key, make_password(secrets.token_urlsafe(24)))
+        # First time in this process: making the dummy hash is the one Argon2 run, so this
+        # attempt costs what a verify does (hash and verify run the same KDF once).
+        _dummy_hashes.setdefault(key, make_password(secrets.token_urlsafe(24)))
+        return
     check_password(password, encoded)
 
 

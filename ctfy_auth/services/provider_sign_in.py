@@ -106,7 +106,8 @@ def _lifetime() -> int:
 
 
 def _open_flow(provider: Provider, **fields: Any) -> tuple[OAuthFlow, str]:
-    flow = OAuthFlow.objects.create(
+    """Store a flow and build the provider URL; nothing is stored if the provider fails."""
+    flow = OAuthFlow(
         provider=provider.name,
         code_verifier=secrets.token_urlsafe(64),  # 86 characters, within RFC 7636's 43..128
         nonce=secrets.token_urlsafe(24),
@@ -114,12 +115,16 @@ def _open_flow(provider: Provider, **fields: Any) -> tuple[OAuthFlow, str]:
         **fields,
     )
     state = signing.dumps({"f": flow.pk, "p": provider.name}, salt=STATE_SALT)
-    url = provider.authorize_url(
-        redirect_uri=flow.redirect_uri,
-        state=state,
-        code_verifier=flow.code_verifier,
-        nonce=flow.nonce,
-    )
+    try:
+        url = provider.authorize_url(
+            redirect_uri=flow.redirect_uri,
+            state=state,
+            code_verifier=flow.code_verifier,
+            nonce=flow.nonce,
+        )
+    except ProviderError as exc:  # OIDC discovery failed
+        raise ProviderFailed(str(exc)) from None
+    flow.save(force_insert=True)
     return flow, url
 
 

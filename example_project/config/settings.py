@@ -22,6 +22,7 @@ from pathlib import Path
 
 import dj_database_url
 
+import ctfy_auth
 from ctfy_auth.presets import CTFY_BROAD_TEMPLATE, CTFY_SCOPE_CATALOG, CTFY_TOKEN_TEMPLATES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "oauth2_provider",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here, not a CDN
     "ctfy_auth",
     "demo",  # shows scope enforcement in host views
 ]
@@ -132,6 +135,24 @@ if os.environ.get("CTFY_AUTH_OIDC_ISSUER"):
         "issuer": os.environ["CTFY_AUTH_OIDC_ISSUER"],
         "display_name": os.environ.get("CTFY_AUTH_OIDC_DISPLAY_NAME", ""),
     }
+
+# The OpenAPI description of ctfy_auth's routes: /api/v1/schema, and Swagger UI at /api/v1/docs.
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ctfy_auth",
+    "DESCRIPTION": "Accounts, sign-in identities, scoped API tokens and the device flow.",
+    "VERSION": ctfy_auth.__version__,
+    "OAS_VERSION": "3.0.3",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # ctfy_auth's routes only: not the demo app's, nor the schema's own.
+    "PREPROCESSING_HOOKS": ["ctfy_auth.api.schema.ctfy_auth_endpoints_only"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come from drf-spectacular-sidecar, so the page works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Before the api/v1/ includes, so no catch-all there can ever take them.
+    path("api/v1/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/demo/", include("demo.api_urls")),
     path("api/v1/", include("ctfy_auth.urls")),
     path("demo/", include("demo.urls")),

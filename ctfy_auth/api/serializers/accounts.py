@@ -9,9 +9,11 @@ from ctfy_auth.api.fields import EmailAddressField, PasswordField, StrictCharFie
 __all__ = [
     "AuthTokenSerializer",
     "LoginSerializer",
+    "ReauthWindowSerializer",
     "ReauthenticateSerializer",
     "RegisterSerializer",
     "SetPasswordSerializer",
+    "StatusSerializer",
 ]
 
 
@@ -39,3 +41,18 @@ class ReauthenticateSerializer(serializers.Serializer):
 class AuthTokenSerializer(serializers.Serializer):
     token = serializers.CharField()
     redirect_to = serializers.CharField(default="/")
+
+
+# --- answers (documentation only: the views build these dicts themselves) ------------------
+
+
+class StatusSerializer(serializers.Serializer):
+    """``{"status": "ok"}``."""
+
+    status = serializers.ChoiceField(choices=["ok"], read_only=True)
+
+
+class ReauthWindowSerializer(serializers.Serializer):
+    """The sudo window just opened on the calling token."""
+
+    window_seconds = serializers.IntegerField(read_only=True)

@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from ctfy_auth.api.fields import StrictCharField, UTCDateTimeField
+from ctfy_auth.api.schema import page_of
 from ctfy_auth.api.serializers.me import AccountSerializer
 from ctfy_auth.constants import Role
 from ctfy_auth.models import Token
@@ -19,6 +21,7 @@ from ctfy_auth.services.admin import ASSIGNABLE_ROLES
 __all__ = [
     "TRACE_NOT_FOUND",
     "AdminRevocationSerializer",
+    "AdminUserInfoPageSerializer",
     "AdminUserInfoSerializer",
     "RoleChangeSerializer",
     "TokenTraceRequestSerializer",
@@ -58,6 +61,7 @@ class RoleChangeSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=ASSIGNABLE_ROLES)
 
 
+@extend_schema_serializer(component_name="TokenTraceSecret")
 class TokenTraceRequestSerializer(serializers.Serializer):
     """The secret to trace; it travels in the body, never the URL, and is never echoed."""
 
@@ -76,6 +80,7 @@ TRACE_NOT_FOUND: dict[str, Any] = {
 }
 
 
+@extend_schema_serializer(component_name="TraceLink")
 class _TraceLinkSerializer(serializers.ModelSerializer):
     created_at = UTCDateTimeField()
     last_used_at = UTCDateTimeField()
@@ -138,3 +143,8 @@ class AdminRevocationSerializer(serializers.Serializer):
     label = serializers.CharField(source="token.label")  # type: ignore[assignment]
     already_revoked = serializers.BooleanField()
     revoked_at = UTCDateTimeField(source="token.revoked_at")
+
+
+# --- answers (documentation only) ---------------------------------------------------------
+
+AdminUserInfoPageSerializer = page_of(AdminUserInfoSerializer, "AdminUserInfoPage")

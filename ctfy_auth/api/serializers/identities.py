@@ -5,8 +5,9 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ctfy_auth.api.fields import UTCDateTimeField
+from ctfy_auth.api.schema import page_of
 
-__all__ = ["LinkedIdentitySerializer"]
+__all__ = ["LinkStartSerializer", "LinkedIdentityPageSerializer", "LinkedIdentitySerializer"]
 
 
 class LinkedIdentitySerializer(serializers.Serializer):
@@ -19,3 +20,14 @@ class LinkedIdentitySerializer(serializers.Serializer):
     avatar_url = serializers.CharField()
     created_at = UTCDateTimeField()
     last_used_at = UTCDateTimeField()
+
+
+# --- answers (documentation only: the views build these dicts themselves) ------------------
+
+LinkedIdentityPageSerializer = page_of(LinkedIdentitySerializer, "LinkedIdentityPage")
+
+
+class LinkStartSerializer(serializers.Serializer):
+    """Where the person goes to approve the link at the provider."""
+
+    authorize_url = serializers.URLField(read_only=True)

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from ctfy_auth import scopes
 from ctfy_auth.api.fields import StrictCharField, UTCDateTimeField
+from ctfy_auth.api.schema import page_of
 from ctfy_auth.conf import app_settings
 from ctfy_auth.constants import TokenKind
 from ctfy_auth.models import Token
@@ -16,7 +17,13 @@ __all__ = [
     "CreatedTokenSerializer",
     "ExpirySerializer",
     "MintTokenSerializer",
+    "RevokedOthersSerializer",
+    "ScopeCategorySerializer",
+    "TokenInfoPageSerializer",
     "TokenInfoSerializer",
+    "TokenScopesSerializer",
+    "TokenTemplateSerializer",
+    "TokenTemplatesSerializer",
     "UpdateTokenSerializer",
 ]
 
@@ -153,3 +160,49 @@ class UpdateTokenSerializer(_ScopeFields):
 
 class ExpirySerializer(serializers.Serializer):
     expires_in_days = _ExpiresInDays()
+
+
+# --- answers (documentation only: the views build these dicts themselves) ------------------
+
+TokenInfoPageSerializer = page_of(TokenInfoSerializer, "TokenInfoPage")
+
+
+class RevokedOthersSerializer(serializers.Serializer):
+    """``DELETE /auth/tokens/others``: how many tokens were revoked."""
+
+    status = serializers.ChoiceField(choices=["ok"], read_only=True)
+    revoked = serializers.IntegerField(read_only=True)
+
+
+class ScopeCategorySerializer(serializers.Serializer):
+    """One category of ``SCOPE_CATALOG``."""
+
+    key = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    description = serializers.CharField(read_only=True)
+    competition_scoped = serializers.BooleanField(read_only=True)
+    max_level = serializers.CharField(read_only=True, help_text="`none`, `read` or `write`.")
+
+
+class TokenScopesSerializer(serializers.Serializer):
+    """The scope catalog."""
+
+    categories = ScopeCategorySerializer(many=True, read_only=True)
+    levels = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
+class TokenTemplateSerializer(serializers.Serializer):
+    """One of ``TOKEN_TEMPLATES``; permissions dense, in catalog order."""
+
+    name = serializers.CharField(read_only=True)
+    competition_access = serializers.CharField(
+        read_only=True, help_text="`none`, `all` or `selected`."
+    )
+    permissions = serializers.DictField(child=serializers.CharField(), read_only=True)
+    expires_in_days = serializers.IntegerField(read_only=True)
+
+
+class TokenTemplatesSerializer(serializers.Serializer):
+    """The token templates."""
+
+    templates = TokenTemplateSerializer(many=True, read_only=True)

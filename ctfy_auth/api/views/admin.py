@@ -12,15 +12,19 @@ from typing import Any, ClassVar
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ctfy_auth.api.base import CtfyAPIView, CtfyViewSet
-from ctfy_auth.api.pagination import paginate
+from ctfy_auth.api.pagination import _PageQuery, paginate
+from ctfy_auth.api.schema import CtfyAutoSchema, errors
 from ctfy_auth.api.serializers.admin import (
     TRACE_NOT_FOUND,
     AdminRevocationSerializer,
+    AdminUserInfoPageSerializer,
     AdminUserInfoSerializer,
     RoleChangeSerializer,
     TokenTraceRequestSerializer,
@@ -42,6 +46,7 @@ __all__ = [
 class AdminUserViewSet(CtfyViewSet):
     """``GET /admin/users``, ``GET /admin/users/{id}``, ``PATCH /admin/users/{id}/role``."""
 
+    schema = CtfyAutoSchema()
     permissions_by_action: ClassVar[dict[str, list[type[BasePermission]]]] = {
         "list": [IsUserSession, IsAdmin],
         "retrieve": [IsUserSession, IsAdmin],
@@ -49,12 +54,36 @@ class AdminUserViewSet(CtfyViewSet):
     }
 
     def get_permissions(self) -> list[BasePermission]:
-        # An action missing from the dict is a KeyError, never an open door.
-        return [permission() for permission in self.permissions_by_action[self.action]]
+        # A method the route does not map (TRACE, say) has no action: 405, never an open door.
+        permissions = self.permissions_by_action.get(self.action or "")
+        if permissions is None:
+            raise MethodNotAllowed(self.request.method or "")
+        return [permission() for permission in permissions]
 
     def _info(self, user: Any) -> dict[str, Any]:
         return dict(AdminUserInfoSerializer(user).data)
 
+    @extend_schema(
+        operation_id="admin_list_users",
+        summary="Every account",
+        description=(
+            "`q` is a case-insensitive substring of the display name, the email or the id; "
+            "`sort` is `name`, `email`, `created` or `last_active` (anything else sorts by "
+            "`last_active`)."
+        ),
+        parameters=[UserListQuerySerializer, _PageQuery],
+        responses={
+            200: AdminUserInfoPageSerializer,
+            **errors(
+                {
+                    422: (
+                        "`validation_error`: an unknown `role` or `dir`, a `q` or `sort` too "
+                        "long, or `limit` / `offset` out of range."
+                    )
+                }
+            ),
+        },
+    )
     def list(self, request: Request) -> Response:
         query = self.validated(UserListQuerySerializer, request.query_params)
         users = admin.search_users(
@@ -65,9 +94,38 @@ class AdminUserViewSet(CtfyViewSet):
         )
         return Response(paginate(request, users, self._info))
 
+    @extend_schema(
+        operation_id="admin_get_user",
+        summary="One account",
+        responses={
+            200: AdminUserInfoSerializer,
+            **errors(
+                {
+                    404: '`user_not_found`: "User not found".',
+                    405: "`http_405`: an id of the form `<id>/role` (another route).",
+                }
+            ),
+        },
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self._info(admin.get_user(pk)))
 
+    @extend_schema(
+        operation_id="admin_set_role",
+        summary="Promote to admin, or demote to user",
+        description="Setting the role a person already has is a 200 that changes nothing.",
+        request=RoleChangeSerializer,
+        responses={
+            200: AdminUserInfoSerializer,
+            **errors(
+                {
+                    400: '`http_400`: "You cannot change your own role".',
+                    403: '`http_403`: "A super-admin\'s role cannot be changed here".',
+                    404: "`user_not_found`: no such account.",
+                }
+            ),
+        },
+    )
     def set_role(self, request: Request, pk: str) -> Response:
         data = self.validated(RoleChangeSerializer)
         return Response(self._info(admin.change_role(self.principal.user, pk, data["role"])))
@@ -77,8 +135,19 @@ class AdminUserViewSet(CtfyViewSet):
 class TokenTraceView(CtfyAPIView):
     """``POST /admin/token-trace {token}``: whose is this leaked secret? Never a 404."""
 
+    schema = CtfyAutoSchema()
     permission_classes = [IsUserSession, IsSuperAdmin]
 
+    @extend_schema(
+        operation_id="admin_token_trace",
+        summary="Whose is this leaked secret?",
+        description=(
+            "Whose token a secret is, and every token of its rotation lineage. A secret that is "
+            "not ours is a 200 with `found: false` and empty values, never a 404."
+        ),
+        request=TokenTraceRequestSerializer,
+        responses={200: TokenTraceSerializer},
+    )
     def post(self, request: Request) -> Response:
         data = self.validated(TokenTraceRequestSerializer)
         trace = admin.trace_token(data["token"])
@@ -91,8 +160,22 @@ class TokenTraceView(CtfyAPIView):
 class AdminTokenRevokeView(CtfyAPIView):
     """``POST /admin/tokens/{token_id}/revoke``: revoke anyone's token; idempotent."""
 
+    schema = CtfyAutoSchema()
     permission_classes = [IsUserSession, IsSuperAdmin]
 
+    @extend_schema(
+        operation_id="admin_revoke_token",
+        summary="Revoke anyone's token",
+        description=(
+            "No body. Idempotent: a token already revoked answers 200 with "
+            "`already_revoked: true` and its original `revoked_at`."
+        ),
+        request=None,
+        responses={
+            200: AdminRevocationSerializer,
+            **errors({404: '`token_not_found`: "Token not found".'}),
+        },
+    )
     def post(self, request: Request, token_id: str) -> Response:
         revocation = admin.admin_revoke_token(self.principal.user, token_id)
         return Response(AdminRevocationSerializer(revocation).data)

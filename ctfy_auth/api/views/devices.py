@@ -11,15 +11,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import NoReverseMatch, reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ctfy_auth import crypto
 from ctfy_auth.api.base import CtfyAPIView
+from ctfy_auth.api.schema import CtfyAutoSchema, errors, rate_limited
 from ctfy_auth.api.serializers.devices import (
+    DeviceCodeSerializer,
     DeviceInfoSerializer,
     DeviceTokenRequestSerializer,
+    DeviceTokenSerializer,
     UserCodeSerializer,
 )
 from ctfy_auth.conf import app_settings
@@ -38,6 +42,10 @@ __all__ = [
 
 #: Where the approval page lives when the host has not mounted ``ctfy_auth.pages.urls``.
 _DEFAULT_PAGE_PATH = "/device"
+_WRONG_CODES = (
+    "`rate_limited`: this account, or everyone together, has spent the budget of wrong user "
+    "codes (`DEVICE_FAILED_ENTRY_LIMITS`)."
+)
 
 
 def verification_uri(request: Request) -> str:
@@ -55,9 +63,31 @@ def verification_uri(request: Request) -> str:
 class DeviceCodeView(CtfyAPIView):
     """``POST /auth/device/code``: open a request; no credential, no body."""
 
+    schema = CtfyAutoSchema()
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
+    @extend_schema(
+        operation_id="device_code",
+        summary="A device asks to be signed in",
+        description=(
+            "No body. The device's secret for polling, and the user code the person types on "
+            "the verification page."
+        ),
+        request=None,
+        responses={
+            200: DeviceCodeSerializer,
+            **errors(
+                {
+                    429: rate_limited("device_code"),
+                    503: (
+                        "`device_code_unavailable`: eight draws of a user code in a row all "
+                        "collided with live requests."
+                    ),
+                }
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         self.check_rate("device_code")
         row, device_code = devices.start(ClientInfo.from_request(request._request))
@@ -83,9 +113,21 @@ class DeviceTokenView(CtfyAPIView):
     device simply asks again, and other clients are not affected.
     """
 
+    schema = CtfyAutoSchema()
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
+    @extend_schema(
+        operation_id="device_token",
+        summary="The device polls for its session",
+        description=(
+            "Always 200 for a well-formed body: `pending`, `denied`, `expired`, or once "
+            "`approved` with a new session token. A poll sooner than `interval` after the "
+            "previous one answers `pending` without looking."
+        ),
+        request=DeviceTokenRequestSerializer,
+        responses={200: DeviceTokenSerializer, **errors({429: rate_limited("device_token")})},
+    )
     def post(self, request: Request) -> Response:
         data = self.validated(DeviceTokenRequestSerializer)
         self.check_rate("device_token")
@@ -98,6 +140,7 @@ class DeviceTokenView(CtfyAPIView):
 
 
 class _DecisionView(CtfyAPIView):
+    schema = CtfyAutoSchema()
     approve: bool
 
     def post(self, request: Request) -> Response:
@@ -107,12 +150,55 @@ class _DecisionView(CtfyAPIView):
         return Response(DeviceInfoSerializer(row).data)
 
 
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="device_approve",
+        summary="Approve a device's request",
+        description=(
+            "Case, spaces and punctuation of the user code are ignored. The device's next poll "
+            "gets a session for the caller."
+        ),
+        request=UserCodeSerializer,
+        responses={
+            200: OpenApiResponse(DeviceInfoSerializer, 'The request, now `"approved"`.'),
+            **errors(
+                {
+                    404: (
+                        '`device_code_invalid`: "Code not found, already used, or expired" '
+                        "(counts as a wrong entry)."
+                    ),
+                    429: f"{_WRONG_CODES}\n\n{rate_limited('device_approve')}",
+                }
+            ),
+        },
+    )
+)
 class DeviceApproveView(_DecisionView):
     """``POST /auth/device/approve {user_code}``: hand the device a session for the caller."""
 
     approve = True
 
 
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="device_deny",
+        summary="Deny a device's request",
+        description="The device's polls answer `denied` from then on.",
+        request=UserCodeSerializer,
+        responses={
+            200: OpenApiResponse(DeviceInfoSerializer, 'The request, now `"denied"`.'),
+            **errors(
+                {
+                    404: (
+                        '`device_code_invalid`: "Code not found, already used, or expired" '
+                        "(counts as a wrong entry)."
+                    ),
+                    429: f"{_WRONG_CODES}\n\n{rate_limited('device_approve')}",
+                }
+            ),
+        },
+    )
+)
 class DeviceDenyView(_DecisionView):
     """``POST /auth/device/deny {user_code}``: refuse the device."""
 
@@ -122,6 +208,30 @@ class DeviceDenyView(_DecisionView):
 class DeviceInfoView(CtfyAPIView):
     """``GET /auth/device/info?user_code=``: what is asking, before the person decides."""
 
+    schema = CtfyAutoSchema()
+
+    @extend_schema(
+        operation_id="device_info",
+        summary="What is asking to be signed in",
+        description=(
+            "A pending request is visible to any signed-in person; a decided one only to the "
+            "person who decided it."
+        ),
+        parameters=[UserCodeSerializer],
+        responses={
+            200: DeviceInfoSerializer,
+            **errors(
+                {
+                    404: (
+                        '`device_code_invalid`: "Code not found or expired" (counts as a wrong '
+                        "entry)."
+                    ),
+                    422: "`validation_error`: `user_code` is missing or too long.",
+                    429: _WRONG_CODES,
+                }
+            ),
+        },
+    )
     def get(self, request: Request) -> Response:
         data = self.validated(UserCodeSerializer, request.query_params)
         row = devices.info(self.principal.user, data["user_code"])

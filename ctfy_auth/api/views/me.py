@@ -6,12 +6,14 @@ from typing import Any
 
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ctfy_auth import scopes
 from ctfy_auth.api.base import CtfyAPIView
-from ctfy_auth.api.serializers.accounts import ReauthenticateSerializer
+from ctfy_auth.api.schema import CtfyAutoSchema, errors, rate_limited
+from ctfy_auth.api.serializers.accounts import ReauthenticateSerializer, ReauthWindowSerializer
 from ctfy_auth.api.serializers.me import MeSerializer
 from ctfy_auth.permissions import HasScopes, IsFullAccount
 from ctfy_auth.services import accounts
@@ -26,6 +28,7 @@ class MeView(CtfyAPIView):
     catalog has no ``profile`` category, only full-account credentials do.
     """
 
+    schema = CtfyAutoSchema()
     required_scopes = {"profile": "read"}
 
     def get_permissions(self) -> list[Any]:
@@ -33,6 +36,11 @@ class MeView(CtfyAPIView):
             return [HasScopes()]
         return [IsFullAccount()]
 
+    @extend_schema(
+        operation_id="me",
+        summary="The account behind the credential",
+        responses={200: MeSerializer},
+    )
     def get(self, request: Request) -> Response:
         principal = self.principal
         token_kind = principal.token.kind if principal.token is not None else "user"
@@ -41,6 +49,31 @@ class MeView(CtfyAPIView):
 
 @method_decorator(sensitive_post_parameters(), name="dispatch")
 class ReauthenticateView(CtfyAPIView):
+    schema = CtfyAutoSchema()
+
+    @extend_schema(
+        operation_id="reauthenticate",
+        summary="Prove the password again: open the sudo window",
+        description=(
+            "Opens the sudo window on the calling token only. `code` is accepted for "
+            "compatibility with ctfy's email-code proof and ignored."
+        ),
+        request=ReauthenticateSerializer,
+        responses={
+            200: ReauthWindowSerializer,
+            **errors(
+                {
+                    401: (
+                        "`reauth_proof_required`: the account has no password, or "
+                        "`current_password` is empty.\n\n`wrong_current_password`: the password "
+                        "is wrong.\n\n`token_revoked`: the calling token was revoked during the "
+                        "request."
+                    ),
+                    429: rate_limited("account_reauthenticate"),
+                }
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = self.validated(ReauthenticateSerializer)
         self.check_rate("account_reauthenticate")

@@ -13,11 +13,15 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ctfy_auth.api.base import CtfyAPIView
+from ctfy_auth.api.schema import CtfyAutoSchema, errors, rate_limited, redirect_headers
+from ctfy_auth.api.serializers.identities import LinkStartSerializer
 from ctfy_auth.conf import app_settings
 from ctfy_auth.exceptions import OAuthMissingParams
 from ctfy_auth.redirects import safe_redirect
@@ -29,6 +33,14 @@ __all__ = ["BROWSER_COOKIE", "IdentityLinkView", "OAuthCallbackView", "OAuthLogi
 #: Binds a sign-in to the browser that started it (HttpOnly, SameSite=Lax, callback path only).
 BROWSER_COOKIE = "ctfy_auth_oauth"
 _ERROR_CODE = re.compile(r"[a-z_]{1,64}")
+_NON_EMPTY = {"type": "string", "minLength": 1}
+_NOT_CONFIGURED = (
+    "`oauth_provider_not_configured`: no such provider, or it has no client id; detail "
+    "`{message, provider}`."
+)
+_LINK_ONLY = (
+    "`oauth_provider_link_only`: the provider can only be linked; detail `{message, provider}`."
+)
 
 
 def callback_uri(request: Request, provider: str) -> str:
@@ -48,9 +60,31 @@ def _no_store(response: Any) -> Any:
 class OAuthLoginView(CtfyAPIView):
     """``GET /auth/login/{provider}?redirect_to=``: 302 to the provider's consent page."""
 
+    schema = CtfyAutoSchema()
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
+    @extend_schema(
+        operation_id="oauth_login",
+        summary="Start a sign-in at a provider (browser navigation)",
+        description=(
+            "Redirects to the provider's consent page with a signed, expiring `state` and PKCE "
+            "(`S256`), and sets an HttpOnly cookie that binds the sign-in to this browser."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "redirect_to",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                description="Where to land afterwards: a path on this site (anything else is `/`).",
+            ),
+            *redirect_headers(cookie=f"`{BROWSER_COOKIE}`: HttpOnly, SameSite=Lax."),
+        ],
+        responses={
+            302: OpenApiResponse(description="To the provider's consent page."),
+            **errors({403: _LINK_ONLY, 404: _NOT_CONFIGURED, 429: rate_limited("oauth_start")}),
+        },
+    )
     def get(self, request: Request, provider: str) -> HttpResponseRedirect:
         self.check_rate("oauth_start")
         redirect_to = safe_redirect(request.query_params.get("redirect_to", "/"))
@@ -73,9 +107,50 @@ class OAuthLoginView(CtfyAPIView):
 class OAuthCallbackView(CtfyAPIView):
     """``GET /auth/callback/{provider}?code=&state=``: 302 to the landing URL with the session."""
 
+    schema = CtfyAutoSchema()
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
+    @extend_schema(
+        operation_id="oauth_callback",
+        summary="Where the provider sends the browser back",
+        description=(
+            "On success, redirects to `OAUTH_LANDING_URL` + `#token=<pt_…>&redirect_to=<path>`: "
+            "a new session for the account that signed in, signed up or linked. Errors are "
+            "envelopes, checked in docs/api.md's order."
+        ),
+        parameters=[
+            # Required for a sign-in to finish; without them the answer is the 400 below.
+            OpenApiParameter("code", _NON_EMPTY, OpenApiParameter.QUERY, required=True),
+            OpenApiParameter("state", _NON_EMPTY, OpenApiParameter.QUERY, required=True),
+            OpenApiParameter(
+                "error",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                description="The provider's refusal, named in the 400 when `code` is missing.",
+            ),
+            *redirect_headers(cookie=f"Clears `{BROWSER_COOKIE}`."),
+        ],
+        responses={
+            302: OpenApiResponse(description="To the landing URL, the session in the fragment."),
+            **errors(
+                {
+                    400: (
+                        "`oauth_missing_params`: no `code` or no `state` (the provider's `error`, "
+                        "if any, is named in the message).\n\n"
+                        "`http_400`: a malformed, forged, expired or used state, a sign-in "
+                        "finishing in another browser, or a provider that refused the code.\n\n"
+                        "`oauth_state_mismatch`, `oauth_link_session_expired`, "
+                        "`provider_email_unverified`, `oauth_link_target_missing`."
+                    ),
+                    403: _LINK_ONLY + '\n\n`http_403`: "This account is disabled."',
+                    404: _NOT_CONFIGURED,
+                    409: "`identity_already_linked`, `email_belongs_to_password_account`.",
+                    429: rate_limited("oauth_callback"),
+                }
+            ),
+        },
+    )
     def get(self, request: Request, provider: str) -> HttpResponseRedirect:
         self.check_rate("oauth_callback")
         code = request.query_params.get("code", "")
@@ -105,6 +180,21 @@ class OAuthCallbackView(CtfyAPIView):
 class IdentityLinkView(CtfyAPIView):
     """``POST /auth/identities/link/{provider}``: ``{"authorize_url"}`` for the calling session."""
 
+    schema = CtfyAutoSchema()
+
+    @extend_schema(
+        operation_id="link_identity",
+        summary="Start linking a provider to the calling account",
+        description=(
+            "No body. A single-use link grant bound to this session, and the URL for the person "
+            "to open. Link-only providers are allowed."
+        ),
+        request=None,
+        responses={
+            200: LinkStartSerializer,
+            **errors({404: _NOT_CONFIGURED, 429: rate_limited("oauth_start")}),
+        },
+    )
     def post(self, request: Request, provider: str) -> Response:
         self.check_rate("oauth_start")
         started = provider_sign_in.start_link(
