@@ -11,4 +11,9 @@ class CtfyAuthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ctfy_auth import checks  # noqa: F401  (registers the system checks)
+        from ctfy_auth import (
+            checks,  # noqa: F401  (registers the system checks)
+            log_redaction,
+        )
+
+        log_redaction.install()
