@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from ctfy_auth.services import tokens as token_services
 from ctfy_auth.services._common import ClientInfo
 
-pytest_plugins = ["tests.oauth_fakes.fixtures"]
+pytest_plugins = ["tests.oauth_fakes.fixtures", "tests.adversarial.secrets_plugin"]
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count()

@@ -1,4 +1,10 @@
-"""Races closed in the database, exercised with real threads and connections on PostgreSQL."""
+"""Races closed in the database, exercised with real threads and connections on PostgreSQL.
+
+The one place for them: first-user bootstrap, one account per email, the last way in, sessions
+revoking each other, the API token cap, rotation, device decisions and the device's one token,
+and sign-in with a provider. Each starts its calls at the same instant on their own connections
+(:func:`run_concurrently`) and checks the invariant in the database; they skip on SQLite.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,15 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
-from ctfy_auth.models import Identity, Token
+from ctfy_auth import crypto
+from ctfy_auth.models import DeviceRequest, Identity, Token
+from tests.api import test_oauth as oauth
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres_only")]
+
+#: GitHub at the loopback fake, ``oidc`` and ``google`` at the local OIDC provider.
+providers = oauth.providers
 
 
 def run_concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
@@ -159,8 +170,6 @@ def test_two_concurrent_rotations_yield_exactly_one_new_token(user_factory, sess
 
 
 def test_concurrent_approve_and_deny_yield_exactly_one_outcome(user_factory, session_factory):
-    from ctfy_auth.models import DeviceRequest
-
     for _round in range(5):
         code = APIClient().post("/api/v1/auth/device/code").json()["user_code"]
         body = {"user_code": code}
@@ -173,6 +182,22 @@ def test_concurrent_approve_and_deny_yield_exactly_one_outcome(user_factory, ses
         row = DeviceRequest.objects.get(user_code=code.replace("-", ""))
         winner = 0 if statuses[0] == HTTPStatus.OK else 1
         assert row.status == ("approved", "denied")[winner]
+
+
+def test_concurrent_approvals_sign_the_device_in_as_the_one_approver_who_won(
+    user_factory, session_factory
+):
+    for _round in range(5):
+        body = APIClient().post("/api/v1/auth/device/code").json()
+        people = [user_factory() for _ in range(3)]
+        statuses = run_concurrently(
+            [post_as(session_factory(p), "/api/v1/auth/device/approve", body) for p in people]
+        )
+        assert sorted(statuses) == [HTTPStatus.OK] + [HTTPStatus.NOT_FOUND] * 2, statuses
+        winner = people[statuses.index(HTTPStatus.OK)]
+        poll = APIClient().post("/api/v1/auth/device/token", body, format="json").json()
+        assert poll["status"] == "approved"
+        assert Token.objects.get(digest=crypto.digest(poll["token"])).user == winner
 
 
 def poll_device(device_code: str) -> str:
@@ -203,3 +228,38 @@ def test_concurrent_polls_after_approval_mint_exactly_one_token(
         assert statuses.count("approved") == 1, statuses
         assert set(statuses) == {"approved", "expired"}, statuses
         assert Token.objects.filter(user=approver).count() == sessions_before + 1
+
+
+# --- sign-in with a provider ------------------------------------------------------------------
+
+
+def test_one_callback_replayed_concurrently_signs_in_once(providers):
+    providers["github"].add_user(7, "octocat")
+    client = APIClient()
+    location = oauth._approve(providers, "github", oauth._start(client, "github"), "octocat")
+    cookie = client.cookies["ctfy_auth_oauth"].value
+
+    def replay() -> int:
+        browser = APIClient()
+        browser.cookies["ctfy_auth_oauth"] = cookie
+        return int(oauth._callback(browser, location).status_code)
+
+    results = run_concurrently([replay for _ in range(4)])
+    assert sorted(results) == [302, 400, 400, 400], results
+    assert Token.objects.count() == 1 and get_user_model().objects.count() == 1
+
+
+def test_concurrent_first_sign_ins_of_one_identity_create_one_account(providers):
+    providers["oidc"].set_user("sub-race", email="race@example.com", email_verified=True)
+    browsers = [APIClient() for _ in range(3)]
+    locations = [
+        oauth._approve(providers, "oidc", oauth._start(b, "oidc"), "sub-race") for b in browsers
+    ]
+    calls = [
+        (lambda b=b, loc=loc: int(oauth._callback(b, loc).status_code))
+        for b, loc in zip(browsers, locations, strict=True)
+    ]
+    results = run_concurrently(calls)
+    assert results == [302, 302, 302], results
+    assert get_user_model().objects.count() == 1 and Identity.objects.count() == 1
+    assert Token.objects.count() == 3

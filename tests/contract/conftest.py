@@ -14,13 +14,6 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.live_example import Example, running_example, tail
+
 if TYPE_CHECKING:
     from ctfy.sdk import PlatformClient
 
-ROOT = Path(__file__).resolve().parents[2]
-MANAGE = ROOT / "example_project" / "manage.py"
-STARTUP_TIMEOUT_S = 30.0
 LOG_TAIL_LINES = 80
 PASSWORD = "correct horse battery staple"
 
@@ -53,14 +45,6 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
-def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError as exc:
-        return f"(no server log: {exc})"
-    return "\n".join(text.splitlines()[-lines:]) or "(server log is empty)"
-
-
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """After a failure, show what the server said: the SDK only sees the response."""
     log = config.stash.get(_log_key, None)
@@ -68,13 +52,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if log is None or not (stats.get("failed") or stats.get("error")):
         return
     terminalreporter.section(f"example project server log (last {LOG_TAIL_LINES} lines): {log}")
-    terminalreporter.write_line(_tail(log))
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    terminalreporter.write_line(tail(log, LOG_TAIL_LINES))
 
 
 @dataclass
@@ -92,31 +70,9 @@ class Account:
 
 
 @dataclass
-class LiveServer:
-    url: str
-    env: dict[str, str]
-    log: Path
+class LiveServer(Example):
     #: The first account registered against the fresh database (ctfy's bootstrap super-admin).
     founder: Account | None = None
-
-    def manage(self, *args: str) -> str:
-        """Run ``manage.py`` against the server's database; fail the test on a non-zero exit."""
-        result = subprocess.run(
-            [sys.executable, str(MANAGE), *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        if result.returncode != 0:
-            pytest.fail(
-                f"manage.py {' '.join(args[:2])} exited {result.returncode}:\n"
-                f"{result.stdout}\n{result.stderr}",
-                pytrace=False,
-            )
-        return result.stdout
 
     def orm(self, code: str) -> str:
         """Operator-side setup the wire cannot make (see the module docstring)."""
@@ -180,67 +136,17 @@ def server(
 ) -> Iterator[LiveServer]:
     """``example_project`` under ``runserver`` on a free port, SQLite in a temp dir, no Redis."""
     tmp = tmp_path_factory.mktemp("contract")
-    env = dict(os.environ)
-    for name in ("REDIS_URL", "DJANGO_ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "CTFY_NUM_PROXIES"):
-        env.pop(name, None)  # the example project's defaults: local-memory cache, 127.0.0.1
-    env.update(
+    pytestconfig.stash[_log_key] = tmp / "server.log"
+    with running_example(
+        tmp,
         CTFY_AUTH_OIDC_ISSUER=oidc.issuer,
         CTFY_AUTH_OIDC_CLIENT_ID=oidc.client_id,
         CTFY_AUTH_OIDC_CLIENT_SECRET=oidc.client_secret,
         CTFY_AUTH_OIDC_DISPLAY_NAME="Local SSO",
-        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
-        DJANGO_DEBUG="0",
-        PYTHONUNBUFFERED="1",
-    )
-    log = tmp / "server.log"
-    pytestconfig.stash[_log_key] = log
-    port = _free_port()
-    live = LiveServer(url=f"http://127.0.0.1:{port}", env=env, log=log)
-
-    live.manage("migrate", "--noinput")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(MANAGE), "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_up(proc, f"{live.url}/api/v1/auth/providers", log)
+    ) as example:
+        live = LiveServer(url=example.url, env=example.env, log=example.log)
         live.founder = _register(live.url, prefix="founder")
         yield live
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-def _wait_until_up(proc: subprocess.Popen[bytes], probe: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(
-                f"the example project exited with {proc.returncode} before answering "
-                f"{probe}; server log:\n{_tail(log)}",
-                pytrace=False,
-            )
-        try:
-            with urllib.request.urlopen(probe, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"the example project did not answer {probe} within {STARTUP_TIMEOUT_S:.0f} s; "
-                f"server log:\n{_tail(log)}",
-                pytrace=False,
-            )
-        time.sleep(0.1)
 
 
 @pytest.fixture
