@@ -25,6 +25,7 @@ from ctfy_auth.conf import app_settings
 from ctfy_auth.constants import RESOLUTION_ATTR, CredentialKind, TokenKind
 from ctfy_auth.exceptions import InvalidToken, NotAuthenticated, TokenExpired, TokenScopeRequired
 from ctfy_auth.models import Token
+from ctfy_auth.models.token_lookup import token_with_user_by_digest
 from ctfy_auth.principal import Principal
 
 __all__ = ["BearerTokenAuthentication", "bearer_credential", "resolve_request"]
@@ -48,7 +49,7 @@ def bearer_credential(request: HttpRequest) -> str | None:
     if scheme.lower() != _KEYWORD:
         return None
     credential = credential.strip()
-    if not credential or any(c.isspace() for c in credential):
+    if not credential or len(credential.split(maxsplit=1)) != 1:  # empty, or several words
         raise NotAuthenticated()
     return credential
 
@@ -57,7 +58,7 @@ def _principal_for(plaintext: str) -> Principal:
     kind = crypto.parse_kind(plaintext)
     if kind is None:
         raise InvalidToken()  # refused before any query: typo, forgery or not ours
-    token = Token.objects.select_related("user").filter(digest=crypto.digest(plaintext)).first()
+    token = token_with_user_by_digest(crypto.digest(plaintext))
     if token is None or token.revoked_at is not None or token.kind != kind:
         raise InvalidToken()
     now = timezone.now()
