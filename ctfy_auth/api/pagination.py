@@ -26,6 +26,11 @@ def paginate(
     query = _PageQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     limit, offset = query.validated_data["limit"], query.validated_data["offset"]
-    total = items.count() if isinstance(items, QuerySet) else len(items)
-    page = items[offset : offset + limit]
+    page = list(items[offset : offset + limit])
+    if not isinstance(items, QuerySet):
+        total = len(items)
+    elif len(page) < limit and (page or offset == 0):
+        total = offset + len(page)  # this page ends the list: no COUNT query needed
+    else:
+        total = items.count()  # a full page, or past the end: only a count tells
     return {"items": [render(i) for i in page], "total": total, "limit": limit, "offset": offset}

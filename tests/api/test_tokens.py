@@ -81,6 +81,10 @@ def test_list_is_paginated_and_bounds_are_422(user, client_for, session_factory)
         session_factory(user)
     page = client.get(URL, {"limit": 2, "offset": 1}).json()
     assert (page["total"], page["limit"], page["offset"], len(page["items"])) == (5, 2, 1, 2)
+    # total is right whether the page is full, ends the list, is exactly the rest, or is past it
+    for limit, offset, items in [(2, 4, 1), (5, 0, 5), (3, 2, 3), (2, 5, 0), (2, 9, 0), (9, 0, 5)]:
+        page = client.get(URL, {"limit": limit, "offset": offset}).json()
+        assert (page["total"], len(page["items"])) == (5, items), (limit, offset)
     for params in [{"limit": 0}, {"limit": 10001}, {"offset": -1}, {"limit": "x"}]:
         response = client.get(URL, params)
         assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY, params
@@ -176,3 +180,13 @@ def test_wrong_method_is_405_envelope(user_client):
 
 def _current_id(client) -> str:
     return next(r["id"] for r in client.get(URL).json()["items"] if r["is_current"])
+
+
+def test_token_info_renders_exactly_the_fields_the_schema_declares(user, user_client):
+    from ctfy_auth.api.serializers.tokens import CreatedTokenSerializer, TokenInfoSerializer
+
+    listed = user_client.get(URL).json()["items"]
+    assert listed
+    assert [list(item) for item in listed] == [list(TokenInfoSerializer().fields)] * len(listed)
+    created = CreatedTokenSerializer(Token.objects.get(), context={"plaintext": "x"}).data
+    assert list(created) == list(CreatedTokenSerializer().fields)

@@ -25,6 +25,7 @@ from ctfy_auth.api.serializers.tokens import (
     TokenScopesSerializer,
     TokenTemplatesSerializer,
     UpdateTokenSerializer,
+    token_info,
 )
 from ctfy_auth.models import Token
 from ctfy_auth.services import api_tokens, tokens
@@ -56,8 +57,7 @@ class TokenViewSet(CtfyViewSet):
     openapi_body_required = frozenset({"renew", "rotate"})
 
     def _info(self, token: Token) -> dict[str, Any]:
-        context = {"current_token_id": self.principal.token_id}
-        return dict(TokenInfoSerializer(token, context=context).data)
+        return token_info(token, self.principal.token_id)
 
     def _created(self, token: Token, plaintext: str) -> Response:
         context = {"current_token_id": self.principal.token_id, "plaintext": plaintext}
