@@ -325,13 +325,14 @@ def _fences(text: str) -> list[tuple[str, str]]:
     return [(m[1], m[2]) for m in re.finditer(r"^```(\S*)\n(.*?)^```\s*$", text, re.M | re.S)]
 
 
-def test_readme_has_exactly_the_two_commands():
+def test_readme_has_exactly_the_two_commands_and_the_benchmarks():
     fences = _fences(README.read_text(encoding="utf-8"))
     assert all(lang for lang, _body in fences), "every README code block names its language"
     shells = [body.strip() for lang, body in fences if lang in {"sh", "bash", "shell", "console"}]
-    assert len(shells) == 2, f"README.md must have exactly two shell blocks, has {len(shells)}"
+    assert len(shells) == 3, f"README.md must have exactly three shell blocks, has {len(shells)}"
     assert "example_project/manage.py runserver" in shells[0]
     assert shells[1] == "bash .ci/run"
+    assert shells[2] == "bash benchmarks/run.sh"  # issue 6: one benchmark command
 
 
 def _slug(heading: str) -> str:
