@@ -12,7 +12,13 @@ import cProfile
 import io
 import pstats
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.test.utils import override_settings
 
 from benchmarks import views
 from benchmarks.config import Sizes
@@ -31,6 +37,21 @@ class Variant:
     view: View
     path: str
     authorization: str | None
+    #: CTFY_AUTH keys this variant runs with (over the project's).
+    ctfy_auth: dict[str, Any] | None = None
+
+    def active(self) -> AbstractContextManager[Any]:
+        if not self.ctfy_auth:
+            return nullcontext()
+        return override_settings(CTFY_AUTH={**settings.CTFY_AUTH, **self.ctfy_auth})
+
+
+def _in(variant: Variant, block: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        with variant.active():
+            return block()
+
+    return run
 
 
 VARIANTS: dict[str, str] = {
@@ -40,7 +61,12 @@ VARIANTS: dict[str, str] = {
     "c": "(c) django-oauth-toolkit OAuth2Authentication",
     "d": "(d) ctfy_auth session token (pt_)",
     "e": "(e) ctfy_auth API token (pf_) + HasScopes",
+    "f": "(f) as (e), with CREDENTIAL_CACHE in Redis",
 }
+
+
+def cache_available() -> bool:
+    return "credentials" in settings.CACHES
 
 
 def variants_for(creds: Credentials) -> list[Variant]:
@@ -55,27 +81,42 @@ def variants_for(creds: Credentials) -> list[Variant]:
             "d", VARIANTS["d"], views.SessionTokenView.as_view(), "/bench/session", creds.session
         ),
         Variant("e", VARIANTS["e"], views.ScopedTokenView.as_view(), "/bench/scoped", creds.scoped),
-    ]
+    ] + (
+        [
+            Variant(
+                "f",
+                VARIANTS["f"],
+                views.ScopedTokenView.as_view(),
+                "/bench/scoped",
+                creds.scoped,
+                {"CREDENTIAL_CACHE": "credentials"},
+            )
+        ]
+        if cache_available()
+        else []
+    )
 
 
 def _calls_per_request(variant: Variant, iterations: int) -> float:
     """Function calls per request, counted by cProfile: a measure of work that no noise moves."""
     environ = environ_for(variant.path, variant.authorization)
     profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(iterations):
-        serve(variant.view, environ)
-    profiler.disable()
+    with variant.active():
+        profiler.enable()
+        for _ in range(iterations):
+            serve(variant.view, environ)
+        profiler.disable()
     return pstats.Stats(profiler).total_calls / iterations  # type: ignore[attr-defined]
 
 
 def _profile(variant: Variant, iterations: int) -> str:
     environ = environ_for(variant.path, variant.authorization)
     profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(iterations):
-        serve(variant.view, environ)
-    profiler.disable()
+    with variant.active():
+        profiler.enable()
+        for _ in range(iterations):
+            serve(variant.view, environ)
+        profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out).strip_dirs()
     out.write(f"\n== cProfile of {variant.label}: {iterations} requests, by own time ==\n")
@@ -91,9 +132,10 @@ def run(creds: Credentials, sizes: Sizes, db: str, profile: tuple[str, ...] = ()
     blocks = {}
     for v in variants:
         environ = environ_for(v.path, v.authorization)
-        for _ in range(max(50, sizes.auth_iterations // 10)):  # warm-up: caches, connections
-            serve(v.view, environ)
-        blocks[v.key] = throughput(v.view, environ, sizes.auth_iterations)
+        with v.active():
+            for _ in range(max(50, sizes.auth_iterations // 10)):  # warm-up: caches, connections
+                serve(v.view, environ)
+        blocks[v.key] = _in(v, throughput(v.view, environ, sizes.auth_iterations))
     measured = interleaved(sizes.auth_rounds, blocks)
     results = {key: [b.rps for b in bs] for key, bs in measured.items()}
     # This process's CPU time per request: blind to time spent descheduled (other tenants),
@@ -136,9 +178,8 @@ def run(creds: Credentials, sizes: Sizes, db: str, profile: tuple[str, ...] = ()
             "cpu_ratio_to_a": cpu_vs_a,
             "function_calls_per_request": calls[v.key],
         }
-    rows.append(
-        ["(f) ctfy_auth with a cache", "not applicable", "-", "-", "-", "(no cache)", "-", "-", "-"]
-    )
+    if "f" not in results:
+        rows.append([VARIANTS["f"], "not measured (no Redis)", "-", "-", "-", "-", "-", "-", "-"])
 
     def ratio(num: str, den: str) -> float:
         return median(ratios_by_round(results[num], results[den]))
@@ -149,7 +190,12 @@ def run(creds: Credentials, sizes: Sizes, db: str, profile: tuple[str, ...] = ()
         Target("(e) vs (b) knox", "≥ 1.30x", f"{e_b:.2f}x", e_b >= 1.3),
         Target("(e) vs (c) DOT", "≥ 1.60x", f"{e_c:.2f}x", e_c >= 1.6),
     ]
+    if "f" in results:
+        f_a = ratio("f", "a")
+        targets.append(Target("(f) vs (a) DRF", "≥ 2.00x", f"{f_a:.2f}x", f_a >= 2.0))
     data["ratios"] = {"e/a": e_a, "e/b": e_b, "e/c": e_c, "d/a": ratio("d", "a")}
+    if "f" in results:
+        data["ratios"]["f/a"] = ratio("f", "a")
     data["cpu_ratios"] = {
         f"e/{k}": median(ratios_by_round(cpu[k], cpu["e"])) for k in ("a", "b", "c")
     }
@@ -164,8 +210,9 @@ def run(creds: Credentials, sizes: Sizes, db: str, profile: tuple[str, ...] = ()
         "'CPU µs/request' is this process's CPU time (time.process_time), which does not run "
         "while other tenants hold the cores; on PostgreSQL it leaves out the server's share. "
         "Targets are judged on wall-clock req/s.",
-        "(f): ctfy_auth has no credential cache today (DESIGN §4 allows an optional one), so "
-        "there is nothing to measure.",
+        "(f): the same endpoint and token as (e) with CTFY_AUTH['CREDENTIAL_CACHE'] on a Redis "
+        "cache (one GET on loopback instead of the SELECT); a revocation still takes effect on "
+        "the next request in every process (tests/test_credential_cache.py, two servers).",
     ]
     part = PartResult(
         name="auth",

@@ -24,6 +24,8 @@ class RunContext:
     workdir: Path  # throwaway files: SQLite databases, server logs, the ctfy server's data
     postgres: Postgres | None  # None: SQLite only
     redis_url: str | None
+    #: Redis for variant (f), ctfy_auth's credential cache, in process; None: (f) not measured.
+    credential_cache_url: str | None
     loadgen: str  # "wrk" or "python"
     ctfy_admin: Path
 

@@ -165,6 +165,8 @@ def _in_process(
             continue
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
         env.pop("BENCH_REDIS_URL", None)  # in process: local memory, the same for every variant
+        if ctx.credential_cache_url:  # but (f)'s credential cache is shared Redis, as in production
+            env["BENCH_CREDENTIAL_CACHE_URL"] = ctx.credential_cache_url
         extra: dict[str, str] = {}
         if db == "postgres":
             assert ctx.postgres is not None
@@ -262,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir=workdir,
         postgres=postgres,
         redis_url=redis_url if postgres is not None else None,
+        credential_cache_url=redis_url if redis_url and not _reachable(redis_url) else None,
         loadgen=loadgen,
         ctfy_admin=args.ctfy_admin.absolute(),  # servers start in their own directories
     )

@@ -7,6 +7,7 @@ same tables. Environment (set by ``benchmarks.run``; the defaults suit a quick m
   BENCH_DATABASE_URL         the default database (default: a SQLite file in the temp directory)
   BENCH_EXTRA_DATABASES      JSON ``{"alias": "url", ...}``: more databases (the scale benchmark's)
   BENCH_REDIS_URL            the cache (default: local memory)
+  BENCH_CREDENTIAL_CACHE_URL Redis for variant (f), ctfy_auth's credential cache (default: none)
   BENCH_THROTTLE_RATES_HIGH  "1" (default) keeps ctfy_auth's limiter on, at rates a benchmark
                              cannot reach, so its cost is measured but never refuses a request
   DJANGO_ALLOWED_HOSTS       comma-separated (default 127.0.0.1,localhost,testserver)
@@ -94,6 +95,15 @@ if os.environ.get("BENCH_REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Variant (f): ctfy_auth's credential cache, in Redis (a per-process cache would be refused by
+# check E008: a revocation must reach every process). Turned on for (f)'s blocks only.
+if os.environ.get("BENCH_CREDENTIAL_CACHE_URL"):
+    CACHES["credentials"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["BENCH_CREDENTIAL_CACHE_URL"],
+        "KEY_PREFIX": "ctfy-bench",
+    }
 
 AUTH_USER_MODEL = "ctfy_auth.User"
 # Django's Argon2id with its default parameters, as the example project and production use.

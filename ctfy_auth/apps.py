@@ -17,3 +17,18 @@ class CtfyAuthConfig(AppConfig):
         )
 
         log_redaction.install()
+        self._connect_credential_cache()
+
+    def _connect_credential_cache(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from ctfy_auth import credential_cache
+        from ctfy_auth.models import Token
+
+        uid = "ctfy_auth.credential_cache."
+        post_save.connect(credential_cache.token_saved, sender=Token, dispatch_uid=uid + "ts")
+        post_delete.connect(credential_cache.token_deleted, sender=Token, dispatch_uid=uid + "td")
+        post_save.connect(
+            credential_cache.user_saved, sender=get_user_model(), dispatch_uid=uid + "us"
+        )

@@ -20,12 +20,11 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AND, NOT, OR
 from rest_framework.request import Request
 
-from ctfy_auth import crypto
+from ctfy_auth import credential_cache, crypto
 from ctfy_auth.conf import app_settings
 from ctfy_auth.constants import RESOLUTION_ATTR, CredentialKind, TokenKind
 from ctfy_auth.exceptions import InvalidToken, NotAuthenticated, TokenExpired, TokenScopeRequired
 from ctfy_auth.models import Token
-from ctfy_auth.models.token_lookup import token_with_user_by_digest
 from ctfy_auth.principal import Principal
 
 __all__ = ["BearerTokenAuthentication", "bearer_credential", "resolve_request"]
@@ -58,7 +57,7 @@ def _principal_for(plaintext: str) -> Principal:
     kind = crypto.parse_kind(plaintext)
     if kind is None:
         raise InvalidToken()  # refused before any query: typo, forgery or not ours
-    token = token_with_user_by_digest(crypto.digest(plaintext))
+    token, store = credential_cache.lookup(crypto.digest(plaintext))
     if token is None or token.revoked_at is not None or token.kind != kind:
         raise InvalidToken()
     now = timezone.now()
@@ -71,6 +70,8 @@ def _principal_for(plaintext: str) -> Principal:
     if credential_kind is None:  # a kind this code does not know fails closed
         raise InvalidToken()
     _touch(token, now)
+    if store is not None:
+        store(token, now)
     return Principal(
         user=user,
         credential_kind=credential_kind,

@@ -13,6 +13,8 @@
 * ``ctfy_auth.E007`` A sign-in provider or the OAuth settings are malformed (unknown provider
   type, an OIDC provider without an issuer, a flow lifetime outside 1..900 s, a landing URL or
   link landing path that could leave the site, SUPER_ADMIN_EMAILS not a list of addresses).
+* ``ctfy_auth.E008`` CREDENTIAL_CACHE names no cache, or one that is not shared between
+  processes (local memory, dummy); CREDENTIAL_CACHE_SECONDS is not 1..3600.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 __all__ = [
+    "check_credential_cache",
     "check_middleware",
     "check_providers",
     "check_scopes",
@@ -127,6 +130,48 @@ def check_throttle_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         ]
     return []
+
+
+@register(Tags.caches, Tags.security)
+def check_credential_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    from ctfy_auth.conf import app_settings
+
+    try:
+        alias = app_settings.get("CREDENTIAL_CACHE")
+        seconds = app_settings.get("CREDENTIAL_CACHE_SECONDS")
+    except ImproperlyConfigured:
+        return []  # reported by check_settings
+    problems: list[Any] = []
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 1 <= seconds <= 3600:
+        problems.append(
+            Error(
+                f"CTFY_AUTH['CREDENTIAL_CACHE_SECONDS'] is {seconds!r}; give whole seconds "
+                "from 1 to 3600.",
+                id="ctfy_auth.E008",
+            )
+        )
+    if alias is None:
+        return problems
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "") if isinstance(alias, str) else ""
+    if not backend:
+        problems.append(
+            Error(
+                f"CTFY_AUTH['CREDENTIAL_CACHE'] is {alias!r}, which names no cache in CACHES.",
+                hint="Name a CACHES alias (Redis), or None to turn the credential cache off.",
+                id="ctfy_auth.E008",
+            )
+        )
+    elif backend in _LOCAL_CACHES:
+        problems.append(
+            Error(
+                f"CTFY_AUTH['CREDENTIAL_CACHE'] is {alias!r} ({backend}), which is not shared "
+                "between processes: a revoked token would stay valid in other workers.",
+                hint="Point it at a shared cache such as Redis "
+                "(django.core.cache.backends.redis.RedisCache), or set it to None.",
+                id="ctfy_auth.E008",
+            )
+        )
+    return problems
 
 
 #: Rate-valued settings: name → the keys it accepts (None: any key, e.g. host buckets).

@@ -56,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_TOKEN_LABEL": "login",
     "REAUTH_WINDOW_SECONDS": 900,
     "LAST_USED_UPDATE_SECONDS": 60,
+    # Resolved credentials in a shared cache (a CACHES alias, e.g. Redis); None: off
+    "CREDENTIAL_CACHE": None,
+    "CREDENTIAL_CACHE_SECONDS": 60,
     "USER_AGENT_MAX_LENGTH": 512,
     # Scopes and API tokens (host configuration; see docs/install.md §4)
     "SCOPE_CATALOG": (),
@@ -178,6 +181,17 @@ class AppSettings:
     def LAST_USED_UPDATE_SECONDS(self) -> int:
         """``last_used_at`` is written at most once per this many seconds per token."""
         return int(self.get("LAST_USED_UPDATE_SECONDS"))
+
+    @property
+    def CREDENTIAL_CACHE(self) -> str | None:
+        """Alias of a shared cache for resolved credentials; ``None`` keeps it off."""
+        value = self.get("CREDENTIAL_CACHE")
+        return str(value) if value else None
+
+    @property
+    def CREDENTIAL_CACHE_SECONDS(self) -> int:
+        """Longest life of a cached credential (its tombstone lives twice as long)."""
+        return int(self.get("CREDENTIAL_CACHE_SECONDS"))
 
     @property
     def USER_AGENT_MAX_LENGTH(self) -> int:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["MANAGE", "ROOT", "Example", "running_example", "tail"]
+__all__ = ["MANAGE", "ROOT", "Example", "running_example", "running_examples", "tail"]
 
 ROOT = Path(__file__).resolve().parents[1]
 MANAGE = ROOT / "example_project" / "manage.py"
@@ -97,6 +97,13 @@ def _wait_until_up(proc: subprocess.Popen[bytes], probe: str, log: Path) -> None
 @contextmanager
 def running_example(tmp: Path, **extra_env: str) -> Iterator[Example]:
     """Migrate a fresh database in ``tmp``, serve it, and stop the server afterwards."""
+    with running_examples(tmp, 1, **extra_env) as (example,):
+        yield example
+
+
+@contextmanager
+def running_examples(tmp: Path, count: int, **extra_env: str) -> Iterator[tuple[Example, ...]]:
+    """``count`` server processes of the example project on one fresh database in ``tmp``."""
     env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
     env.update(
         DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
@@ -104,24 +111,41 @@ def running_example(tmp: Path, **extra_env: str) -> Iterator[Example]:
         PYTHONUNBUFFERED="1",
         **extra_env,
     )
-    port = _free_port()
-    example = Example(url=f"http://127.0.0.1:{port}", env=env, log=tmp / "server.log")
-    example.manage("migrate", "--noinput")
-    with example.log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(MANAGE), "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    examples = []
+    for n in range(count):
+        port = _free_port()
+        log = tmp / ("server.log" if count == 1 else f"server-{n}.log")
+        examples.append(Example(url=f"http://127.0.0.1:{port}", env=env, log=log))
+    examples[0].manage("migrate", "--noinput")
+    procs: list[subprocess.Popen[bytes]] = []
     try:
-        _wait_until_up(proc, f"{example.url}/api/v1/auth/providers", example.log)
-        yield example
+        for example in examples:
+            port = example.url.rsplit(":", 1)[1]
+            with example.log.open("wb") as out:
+                procs.append(
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            str(MANAGE),
+                            "runserver",
+                            f"127.0.0.1:{port}",
+                            "--noreload",
+                        ],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        for proc, example in zip(procs, examples, strict=True):
+            _wait_until_up(proc, f"{example.url}/api/v1/auth/providers", example.log)
+        yield tuple(examples)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)

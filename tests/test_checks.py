@@ -68,7 +68,38 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
         ["BROAD_TOKEN_TEMPLATE", "'everything'"],
     ),
     "ctfy_auth.E007": ({"CTFY_AUTH": {"PROVIDERS": {"gitlab": {}}}}, ["'gitlab'", "type"]),
+    "ctfy_auth.E008": (
+        {"CACHES": _LOCMEM, "CTFY_AUTH": {"CREDENTIAL_CACHE": "default"}},
+        ["'default'", "LocMemCache", "revoked"],
+    ),
 }
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        ({"CREDENTIAL_CACHE": "nowhere"}, ["'nowhere'", "names no cache"]),
+        ({"CREDENTIAL_CACHE_SECONDS": 0}, ["CREDENTIAL_CACHE_SECONDS", "0"]),
+        ({"CREDENTIAL_CACHE_SECONDS": True}, ["CREDENTIAL_CACHE_SECONDS", "True"]),
+        ({"CREDENTIAL_CACHE_SECONDS": 3601}, ["CREDENTIAL_CACHE_SECONDS", "3601"]),
+    ],
+)
+def test_e008_refuses_an_unusable_credential_cache(settings, given, words):
+    ctfy_auth(settings, **given)
+    fired = [m for m in ctfy_messages() if m.id == "ctfy_auth.E008"]
+    assert len(fired) == 1 and all(w in fired[0].msg for w in words), fired
+
+
+def test_e008_accepts_a_shared_cache(settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "creds": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+        },
+    }
+    ctfy_auth(settings, CREDENTIAL_CACHE="creds", CREDENTIAL_CACHE_SECONDS=30)
+    assert [m for m in ctfy_messages() if m.id == "ctfy_auth.E008"] == []
 
 
 def test_every_check_id_has_a_case():

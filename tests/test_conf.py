@@ -36,6 +36,8 @@ OVERRIDES: dict[str, tuple[Any, Any]] = {
     "SESSION_TOKEN_LABEL": ("cli", "cli"),
     "REAUTH_WINDOW_SECONDS": (300, 300),
     "LAST_USED_UPDATE_SECONDS": (5, 5),
+    "CREDENTIAL_CACHE": ("credentials", "credentials"),
+    "CREDENTIAL_CACHE_SECONDS": (30, 30),
     "USER_AGENT_MAX_LENGTH": (64, 64),
     "SCOPE_CATALOG": (list(_CATALOG), _CATALOG),
     "TOKEN_TEMPLATES": (list(_TEMPLATES), _TEMPLATES),

@@ -23,7 +23,7 @@ from django.db.models import Field, Model
 
 from ctfy_auth.models.tokens import Token
 
-__all__ = ["token_with_user_by_digest"]
+__all__ = ["build", "fetch_row", "statement_for", "token_with_user_by_digest"]
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -84,14 +84,20 @@ def _build(alias: str) -> _Statement:
     )
 
 
-def token_with_user_by_digest(digest: str) -> Token | None:
-    """The token stored under ``digest`` with its ``user`` loaded, or ``None``. One query."""
-    alias = router.db_for_read(Token)
-    connection = connections[alias]
-    key = (alias, connection.vendor)
+def statement_for(alias: str) -> _Statement:
+    """The statement of database ``alias`` (built on first use)."""
+    key = (alias, connections[alias].vendor)
     statement = _statements.get(key)
     if statement is None:
         statement = _statements[key] = _build(alias)
+    return statement
+
+
+def fetch_row(digest: str) -> tuple[str, list[Any]] | None:
+    """``(alias, values)``: the token's and its user's column values, converted; one query."""
+    alias = router.db_for_read(Token)
+    connection = connections[alias]
+    statement = statement_for(alias)
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, [digest])
         row = cursor.fetchone()
@@ -103,11 +109,27 @@ def token_with_user_by_digest(digest: str) -> Token | None:
         for convert in converters:
             value = convert(value, col, connection)
         values[index] = value
+    return alias, values
+
+
+def build(alias: str, values: Sequence[Any], user_names: Sequence[str] | None = None) -> Token:
+    """The token of a :func:`fetch_row` row, with its ``user`` loaded.
+
+    ``user_names`` names the user's values when some columns were left out (they load on
+    first access, as after ``.defer()``).
+    """
+    statement = statement_for(alias)
     split = len(statement.token_names)
     token = Token.from_db(alias, statement.token_names, values[:split])
-    user = statement.user_model.from_db(alias, statement.user_names, values[split:])
+    user = statement.user_model.from_db(alias, user_names or statement.user_names, values[split:])
     Token._meta.get_field("user").set_cached_value(token, user)
     return token
+
+
+def token_with_user_by_digest(digest: str) -> Token | None:
+    """The token stored under ``digest`` with its ``user`` loaded, or ``None``. One query."""
+    row = fetch_row(digest)
+    return None if row is None else build(*row)
 
 
 def _forget(**_kwargs: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +25,17 @@ class ResourceAccess(models.TextChoices):
 
 
 class TokenQuerySet(models.QuerySet["Token"]):
+    def update(self, **kwargs: Any) -> int:
+        """``QuerySet.update``, which also invalidates cached credentials of the rows it changes."""
+        from ctfy_auth import credential_cache
+
+        if not credential_cache.enabled() or set(kwargs) <= credential_cache.QUIET_TOKEN_FIELDS:
+            return super().update(**kwargs)
+        digests = list(self.values_list("digest", flat=True))
+        count = super().update(**kwargs)
+        credential_cache.forget_tokens(digests, using=self.db)
+        return count
+
     def unrevoked(self) -> TokenQuerySet:
         return self.filter(revoked_at__isnull=True)
 

@@ -22,8 +22,24 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+class UserQuerySet(models.QuerySet["AbstractCtfyUser"]):
+    def update(self, **kwargs: Any) -> int:
+        """``QuerySet.update`` that also invalidates cached credentials of the users it changes."""
+        from ctfy_auth import credential_cache
+
+        if not credential_cache.enabled() or set(kwargs) <= credential_cache.QUIET_USER_FIELDS:
+            return super().update(**kwargs)
+        ids = list(self.values_list("pk", flat=True))
+        count = super().update(**kwargs)
+        credential_cache.forget_users(ids, using=self.db)
+        return count
+
+
 class UserManager(BaseUserManager["AbstractCtfyUser"]):
     use_in_migrations = True
+
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
 
     def get_by_natural_key(self, username: str | None) -> AbstractCtfyUser:
         return self.get(email=normalize_email(username or ""))

@@ -2,7 +2,8 @@
 
 Environment:
   DATABASE_URL   default sqlite:///<this folder>/db.sqlite3 (PostgreSQL: postgres://...)
-  REDIS_URL      default: a local-memory cache (use Redis in production: throttles are shared)
+  REDIS_URL      default: a local-memory cache (use Redis in production: throttles are shared;
+                 with it, resolved credentials are cached there too)
   DJANGO_DEBUG   "1" to enable DEBUG (default off)
   DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS (comma-separated)
 
@@ -123,6 +124,8 @@ CTFY_AUTH = {
     "REAUTH_WINDOW_SECONDS": 900,
     "SESSION_TOKEN_LIFETIME_SECONDS": 90 * 24 * 3600,
     "NUM_PROXIES": int(os.environ.get("CTFY_NUM_PROXIES", "0")),
+    # With Redis, resolved credentials are cached there (docs/settings.md#credential_cache).
+    "CREDENTIAL_CACHE": "default" if os.environ.get("REDIS_URL") else None,
     # Credentials come from CTFY_AUTH_<NAME>_CLIENT_ID / _CLIENT_SECRET in the environment.
     "PROVIDERS": {"github": {}, "google": {}},
     "SUPER_ADMIN_EMAILS": [

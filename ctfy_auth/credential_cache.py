@@ -1,0 +1,246 @@
+"""An optional cache of resolved credentials, shared by every process (Redis).
+
+Off by default. With ``CTFY_AUTH["CREDENTIAL_CACHE"] = "<cache alias>"`` (a cache every process
+shares: Redis, not local memory), bearer authentication reads the token and its user from the
+cache instead of the database, one ``GET`` instead of one ``SELECT``.
+
+What stays true with the cache on:
+
+* **A change takes effect on the very next request, in every process.** Every change of a token
+  row or of its user's row that goes through ctfy_auth (the API, the services, Django admin,
+  ``Model.save()``/``delete()``, ``Token.objects...update()``, ``User.objects...update()``)
+  writes a *tombstone* over the token's entry, at once and again when the transaction commits,
+  before the response is sent. While the tombstone lives, every process reads the database; a
+  process that read the old row before the commit cannot store it over the tombstone (entries
+  are only ever *added*). So a revoked token, a deactivated account, a narrowed token or a
+  closed sudo window is seen by the next request, whichever worker serves it.
+* An entry lives at most ``CREDENTIAL_CACHE_SECONDS``, never past the token's expiry, and never
+  past the moment ``last_used_at`` is due to be stamped again, so the one-UPDATE-a-minute
+  rhythm holds.
+* The cache holds neither the token's plaintext nor its digest (keys are a keyed BLAKE2b of the
+  digest), nor the user's password hash (it is loaded from the database when something reads
+  it, as after ``.defer()``).
+* When the cache fails, authentication reads the database and the failure is logged on
+  ``ctfy_auth.credential_cache``.
+
+Not seen: raw SQL, ``bulk_update()``, and ``update()`` on a user model whose manager does not
+come from ctfy_auth. After such a write call :func:`forget_users` or :func:`forget_tokens`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.core.cache import BaseCache, caches
+from django.db import router, transaction
+
+from ctfy_auth.conf import app_settings
+from ctfy_auth.models import token_lookup
+from ctfy_auth.models.tokens import Token
+
+__all__ = ["forget_tokens", "forget_users", "lookup"]
+
+logger = logging.getLogger("ctfy_auth.credential_cache")
+
+_TOMBSTONE = "x"
+_KEY_PREFIX = "ctfy_auth:cred:"
+_EXCLUDED_TOKEN = "digest"
+_EXCLUDED_USER = "password"
+#: Token fields whose change does not alter what a request may do.
+QUIET_TOKEN_FIELDS = frozenset({"last_used_at"})
+#: User fields whose change does not alter what a request may do.
+QUIET_USER_FIELDS = frozenset({"last_login"})
+
+Store = Callable[[Token, datetime], None]
+
+
+def _cache() -> BaseCache | None:
+    alias = app_settings.CREDENTIAL_CACHE
+    return caches[alias] if alias else None
+
+
+def enabled() -> bool:
+    return bool(app_settings.CREDENTIAL_CACHE)
+
+
+def _key(digest: str) -> str:
+    # Not the stored digest itself: a look at the cache must not hand out database keys.
+    mac = hashlib.blake2b(digest.encode(), key=b"ctfy_auth.credential_cache", digest_size=20)
+    return _KEY_PREFIX + mac.hexdigest()
+
+
+def _layout(alias: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    statement = token_lookup.statement_for(alias)
+    layout = _layouts.get(statement)
+    if layout is None:
+        layout = _layouts[statement] = (
+            tuple(n for n in statement.token_names if n != _EXCLUDED_TOKEN),
+            tuple(n for n in statement.user_names if n != _EXCLUDED_USER),
+        )
+    return layout
+
+
+_layouts: dict[Any, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _read(cache: BaseCache, key: str) -> Any:
+    """``cache.get(key)``, through one Redis client per cache object for Django's RedisCache.
+
+    Django's RedisCache builds a new ``redis.Redis`` for every call, about half the cost of a
+    cached authentication (benchmarks/, variant f). The client shares the backend's connection
+    pool; any other backend, or a Django whose internals differ, goes through ``cache.get``.
+    """
+    reader = cache.__dict__.get("_ctfy_auth_reader")
+    if reader is None:
+        reader = cache.__dict__["_ctfy_auth_reader"] = _reader_for(cache)
+    return reader(key)
+
+
+def _reader_for(cache: BaseCache) -> Callable[[str], Any]:
+    from django.core.cache.backends.redis import RedisCache
+
+    try:
+        if type(cache) is not RedisCache:
+            return cache.get
+        client = cache._cache.get_client(write=False)
+        loads = getattr(cache._cache, "_serializer").loads  # noqa: B009 (not in the stubs)
+        make_key = cache.make_and_validate_key
+    except Exception:  # internals moved: the public API is always right
+        return cache.get
+
+    def read(key: str) -> Any:
+        value = client.get(make_key(key))
+        return None if value is None else loads(value)
+
+    return read
+
+
+def _pack(token: Token) -> tuple[Any, ...]:
+    alias = token._state.db or router.db_for_read(Token)
+    token_names, user_names = _layout(alias)
+    user = token.user
+    values = [getattr(token, n) for n in token_names] + [getattr(user, n) for n in user_names]
+    return (alias, token_names, user_names, values)
+
+
+def _unpack(entry: Any, digest: str) -> Token | None:
+    """The token of a cached entry; ``None`` when the entry is not one of this code's layout."""
+    if not (isinstance(entry, tuple) and len(entry) == 4):
+        return None
+    alias, token_names, user_names, values = entry
+    if (token_names, user_names) != _layout(alias):
+        return None  # written by another version of the models: read the database
+    statement = token_lookup.statement_for(alias)
+    split = len(token_names)
+    token_values = list(values[:split])
+    token_values.insert(statement.token_names.index(_EXCLUDED_TOKEN), digest)
+    return token_lookup.build(alias, token_values + list(values[split:]), user_names)
+
+
+def lookup(digest: str) -> tuple[Token | None, Store | None]:
+    """The token under ``digest`` with its user, and a ``store(token, now)`` or ``None``.
+
+    Call ``store`` once the token has been accepted (and its ``last_used_at`` stamped): it adds
+    the entry. ``None`` means there is nothing to store (a hit, a tombstone, no cache).
+    """
+    cache = _cache()
+    if cache is None:
+        return token_lookup.token_with_user_by_digest(digest), None
+    key = _key(digest)
+    try:
+        entry = _read(cache, key)
+    except Exception:
+        logger.warning("Credential cache unavailable; reading the database.", exc_info=True)
+        return token_lookup.token_with_user_by_digest(digest), None
+    if entry is not None:
+        token = None if entry == _TOMBSTONE else _unpack(entry, digest)
+        if token is not None:
+            return token, None
+        # A tombstone (or a foreign layout): read through until it expires, never store.
+        return token_lookup.token_with_user_by_digest(digest), None
+    token = token_lookup.token_with_user_by_digest(digest)
+    return token, (partial(_store, cache, key) if token is not None else None)
+
+
+def _store(cache: BaseCache, key: str, token: Token, now: datetime) -> None:
+    lifetime = float(app_settings.CREDENTIAL_CACHE_SECONDS)
+    if token.last_used_at is None:
+        return
+    due = token.last_used_at + timedelta(seconds=app_settings.LAST_USED_UPDATE_SECONDS)
+    lifetime = min(lifetime, (due - now).total_seconds())
+    if token.expires_at is not None:
+        lifetime = min(lifetime, (token.expires_at - now).total_seconds())
+    if lifetime < 1:
+        return
+    try:
+        cache.add(key, _pack(token), timeout=int(lifetime))
+    except Exception:
+        logger.warning("Credential cache unavailable; entry not stored.", exc_info=True)
+
+
+def _bury(cache: BaseCache, keys: list[str]) -> None:
+    try:
+        # Longer than any entry: an entry added before the tombstone is overwritten by it, and
+        # none can be added while it lives.
+        cache.set_many(
+            dict.fromkeys(keys, _TOMBSTONE), timeout=2 * app_settings.CREDENTIAL_CACHE_SECONDS
+        )
+    except Exception:
+        logger.error(
+            "Credential cache unavailable: %d cached credential(s) could not be invalidated and "
+            "may be accepted for up to %s s more.",
+            len(keys),
+            app_settings.CREDENTIAL_CACHE_SECONDS,
+            exc_info=True,
+        )
+
+
+def forget_tokens(digests: Iterable[str], using: str | None = None) -> None:
+    """Invalidate the entries of these token digests, now and when the transaction commits."""
+    cache = _cache()
+    if cache is None:
+        return
+    keys = [_key(d) for d in digests]
+    if not keys:
+        return
+    _bury(cache, keys)
+    transaction.on_commit(partial(_bury, cache, keys), using=using)
+
+
+def forget_users(user_ids: Iterable[Any], using: str | None = None) -> None:
+    """Invalidate the entries of every unrevoked token of these users."""
+    if not enabled():
+        return
+    ids = list(user_ids)
+    if not ids:
+        return
+    digests = Token.objects.using(using).filter(user_id__in=ids, revoked_at__isnull=True)
+    forget_tokens(digests.values_list("digest", flat=True), using=using)
+
+
+# --- signal receivers (connected in CtfyAuthConfig.ready) ------------------------------------
+
+
+def _saved(update_fields: Any, quiet: frozenset[str]) -> bool:
+    """Whether a save may have changed something that decides a request."""
+    return update_fields is None or not set(update_fields) <= quiet
+
+
+def token_saved(sender: Any, instance: Token, created: bool, **kwargs: Any) -> None:
+    if enabled() and not created and _saved(kwargs.get("update_fields"), QUIET_TOKEN_FIELDS):
+        forget_tokens([instance.digest], using=kwargs.get("using"))
+
+
+def token_deleted(sender: Any, instance: Token, **kwargs: Any) -> None:
+    if enabled():
+        forget_tokens([instance.digest], using=kwargs.get("using"))
+
+
+def user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    if enabled() and not created and _saved(kwargs.get("update_fields"), QUIET_USER_FIELDS):
+        forget_users([instance.pk], using=kwargs.get("using"))
