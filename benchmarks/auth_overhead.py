@@ -214,6 +214,12 @@ def run(creds: Credentials, sizes: Sizes, db: str, profile: tuple[str, ...] = ()
         "cache (one GET on loopback instead of the SELECT); a revocation still takes effect on "
         "the next request in every process (tests/test_credential_cache.py, two servers).",
     ]
+    if "f" in results and db == "sqlite":
+        notes.append(
+            "(f) on SQLite: a GET on Redis over loopback costs more than SQLite's query, which "
+            "never leaves the process, so (f) is slower than (e) here; system check "
+            "ctfy_auth.W003 warns of that configuration. The cache is for a database server."
+        )
     part = PartResult(
         name="auth",
         title="1. Authentication overhead (in process)",

@@ -15,6 +15,8 @@
   link landing path that could leave the site, SUPER_ADMIN_EMAILS not a list of addresses).
 * ``ctfy_auth.E008`` CREDENTIAL_CACHE names no cache, or one that is not shared between
   processes (local memory, dummy); CREDENTIAL_CACHE_SECONDS is not 1..3600.
+* ``ctfy_auth.W003`` CREDENTIAL_CACHE is on while tokens are read from SQLite, whose in-process
+  query costs less than a round trip to the cache: the cache makes authentication slower.
 """
 
 from __future__ import annotations
@@ -171,7 +173,30 @@ def check_credential_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="ctfy_auth.E008",
             )
         )
+    elif _sqlite_token_database() is not None:
+        problems.append(
+            Warning(
+                f"CTFY_AUTH['CREDENTIAL_CACHE'] is {alias!r} while tokens are read from the "
+                f"SQLite database {_sqlite_token_database()!r}: a query of SQLite never leaves "
+                "the process and costs less than a round trip to the cache, so the cache makes "
+                "every authenticated request slower (benchmarks/README.md, variant f).",
+                hint="Set it to None with SQLite; use it with PostgreSQL or another database "
+                "server.",
+                id="ctfy_auth.W003",
+            )
+        )
     return problems
+
+
+def _sqlite_token_database() -> str | None:
+    """The alias tokens are read from when it is a SQLite database, else ``None``."""
+    from django.db import router
+
+    from ctfy_auth.models import Token
+
+    alias = router.db_for_read(Token)
+    engine = settings.DATABASES.get(alias, {}).get("ENGINE", "")
+    return alias if "sqlite3" in engine or "spatialite" in engine else None
 
 
 #: Rate-valued settings: name → the keys it accepts (None: any key, e.g. host buckets).

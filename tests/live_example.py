@@ -27,7 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 MANAGE = ROOT / "example_project" / "manage.py"
 STARTUP_TIMEOUT_S = 30.0
 #: Inherited settings that would point the example project elsewhere than its defaults.
-_DROPPED_ENV = ("REDIS_URL", "DJANGO_ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "CTFY_NUM_PROXIES")
+_DROPPED_ENV = (
+    "REDIS_URL",
+    "CTFY_CREDENTIAL_CACHE",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_SETTINGS_MODULE",
+    "CTFY_NUM_PROXIES",
+)
 
 
 @dataclass

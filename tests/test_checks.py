@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.checks import registry
 
 from ctfy_auth import checks
@@ -26,6 +27,12 @@ _REDIS = {
         "LOCATION": "redis://127.0.0.1:6379/0",  # never connected to: checks only read CACHES
     }
 }
+
+
+def databases_on(engine: str) -> dict[str, Any]:
+    """DATABASES with the default database's ENGINE changed (checks only read the setting)."""
+    default = django_settings.DATABASES["default"]
+    return {**django_settings.DATABASES, "default": {**default, "ENGINE": engine}}
 
 
 def ctfy_messages() -> list[Any]:
@@ -72,6 +79,14 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
         {"CACHES": _LOCMEM, "CTFY_AUTH": {"CREDENTIAL_CACHE": "default"}},
         ["'default'", "LocMemCache", "revoked"],
     ),
+    "ctfy_auth.W003": (
+        {
+            "CACHES": _REDIS,
+            "DATABASES": databases_on("django.db.backends.sqlite3"),
+            "CTFY_AUTH": {"CREDENTIAL_CACHE": "default"},
+        },
+        ["'default'", "SQLite", "slower"],
+    ),
 }
 
 
@@ -102,11 +117,33 @@ def test_e008_accepts_a_shared_cache(settings):
     assert [m for m in ctfy_messages() if m.id == "ctfy_auth.E008"] == []
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")  # read, never connected
+@pytest.mark.parametrize(
+    ("engine", "fires"),
+    [
+        ("django.db.backends.sqlite3", True),
+        ("django.contrib.gis.db.backends.spatialite", True),
+        ("django.db.backends.postgresql", False),
+        ("django.db.backends.mysql", False),
+    ],
+)
+def test_w003_only_for_a_credential_cache_in_front_of_sqlite(settings, engine, fires):
+    settings.CACHES = _REDIS
+    settings.DATABASES = databases_on(engine)
+    ctfy_auth(settings, CREDENTIAL_CACHE="default")
+    assert [m.id for m in ctfy_messages() if m.id == "ctfy_auth.W003"] == (
+        ["ctfy_auth.W003"] if fires else []
+    )
+    ctfy_auth(settings, CREDENTIAL_CACHE=None)
+    assert [m.id for m in ctfy_messages() if m.id == "ctfy_auth.W003"] == []
+
+
 def test_every_check_id_has_a_case():
     declared = set(re.findall(r'id="(ctfy_auth\.[EW]\d{3})"', inspect.getsource(checks)))
     assert declared == set(CASES)
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")  # read, never connected
 @pytest.mark.parametrize("check_id", sorted(CASES))
 def test_check_fires_on_a_bad_configuration(settings, check_id):
     changes, words = CASES[check_id]

@@ -2,8 +2,9 @@
 
 Environment:
   DATABASE_URL   default sqlite:///<this folder>/db.sqlite3 (PostgreSQL: postgres://...)
-  REDIS_URL      default: a local-memory cache (use Redis in production: throttles are shared;
-                 with it, resolved credentials are cached there too)
+  REDIS_URL      default: a local-memory cache (use Redis in production: throttles are shared)
+  CTFY_CREDENTIAL_CACHE  "1" to keep resolved credentials in Redis, "0" not to (default: on with
+                 REDIS_URL and PostgreSQL; off with SQLite, where the cache is slower than a query)
   DJANGO_DEBUG   "1" to enable DEBUG (default off)
   DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS (comma-separated)
 
@@ -103,6 +104,12 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# In front of PostgreSQL the cache spares a query; in front of SQLite, whose queries never leave
+# the process, a round trip to Redis costs more than the query (system check ctfy_auth.W003).
+_credential_cache = bool(os.environ.get("REDIS_URL")) and os.environ.get(
+    "CTFY_CREDENTIAL_CACHE", "0" if "sqlite" in DATABASES["default"]["ENGINE"] else "1"
+) not in ("0", "")
+
 AUTH_USER_MODEL = "ctfy_auth.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -124,8 +131,8 @@ CTFY_AUTH = {
     "REAUTH_WINDOW_SECONDS": 900,
     "SESSION_TOKEN_LIFETIME_SECONDS": 90 * 24 * 3600,
     "NUM_PROXIES": int(os.environ.get("CTFY_NUM_PROXIES", "0")),
-    # With Redis, resolved credentials are cached there (docs/settings.md#credential_cache).
-    "CREDENTIAL_CACHE": "default" if os.environ.get("REDIS_URL") else None,
+    # Resolved credentials in Redis (docs/settings.md#credential_cache).
+    "CREDENTIAL_CACHE": "default" if _credential_cache else None,
     # Credentials come from CTFY_AUTH_<NAME>_CLIENT_ID / _CLIENT_SECRET in the environment.
     "PROVIDERS": {"github": {}, "google": {}},
     "SUPER_ADMIN_EMAILS": [
