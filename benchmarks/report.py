@@ -163,7 +163,8 @@ def machine_info(postgres_version: str = "") -> dict[str, Any]:
         "django": django.get_version(),
         "djangorestframework": rest_framework.VERSION,
     }
-    for dist in ("django-rest-knox", "django-oauth-toolkit", "argon2-cffi", "psycopg", "gunicorn"):
+    dists = ("django-rest-knox", "django-oauth-toolkit", "argon2-cffi", "psycopg", "gunicorn")
+    for dist in (*dists, "redis", "hiredis"):
         try:
             versions[dist] = version(dist)
         except PackageNotFoundError:

@@ -5,7 +5,7 @@
 # .venv-bench, the reference server ctfy 0.7.0 into its own .venv-ctfy-server (its dependencies
 # are not ours), and Debian's wrk when it is missing and apt-get is at hand (as root); then runs
 # `python -m benchmarks` with the options given. With no option: the full run, SQLite and
-# PostgreSQL (127.0.0.1:5432, user postgres, trust auth) + Redis (127.0.0.1:6379), ~20 minutes.
+# PostgreSQL (127.0.0.1:5432, user postgres, trust auth) + Redis (127.0.0.1:6379), ~7 minutes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
