@@ -173,11 +173,11 @@ def check_credential_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="ctfy_auth.E008",
             )
         )
-    elif _sqlite_token_database() is not None:
+    elif (sqlite := _sqlite_token_database()) is not None:
         problems.append(
             Warning(
                 f"CTFY_AUTH['CREDENTIAL_CACHE'] is {alias!r} while tokens are read from the "
-                f"SQLite database {_sqlite_token_database()!r}: a query of SQLite never leaves "
+                f"SQLite database {sqlite!r}: a query of SQLite never leaves "
                 "the process and costs less than a round trip to the cache, so the cache makes "
                 "every authenticated request slower (benchmarks/README.md, variant f).",
                 hint="Set it to None with SQLite; use it with PostgreSQL or another database "

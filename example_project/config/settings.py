@@ -106,9 +106,10 @@ else:
 
 # In front of PostgreSQL the cache spares a query; in front of SQLite, whose queries never leave
 # the process, a round trip to Redis costs more than the query (system check ctfy_auth.W003).
-_credential_cache = bool(os.environ.get("REDIS_URL")) and os.environ.get(
-    "CTFY_CREDENTIAL_CACHE", "0" if "sqlite" in DATABASES["default"]["ENGINE"] else "1"
-) not in ("0", "")
+_on_sqlite = "sqlite" in DATABASES["default"]["ENGINE"]
+_credential_cache = bool(os.environ.get("REDIS_URL")) and (
+    os.environ.get("CTFY_CREDENTIAL_CACHE", "0" if _on_sqlite else "1") == "1"
+)
 
 AUTH_USER_MODEL = "ctfy_auth.User"
 PASSWORD_HASHERS = [
