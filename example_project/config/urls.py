@@ -3,7 +3,10 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from demo.home import home
+
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     # Before the api/v1/ includes, so no catch-all there can ever take them.
     path("api/v1/schema", SpectacularAPIView.as_view(), name="schema"),
