@@ -9,6 +9,14 @@ No page, column or form ever shows a secret or a digest: the token ``digest``
 and the device ``device_code_digest`` are excluded everywhere, and the password
 hash is only ever shown masked (:class:`~django.contrib.auth.forms.ReadOnlyPasswordHashField`).
 
+Django admin is a browser-session surface: a bearer token never opens it
+(:class:`~ctfy_auth.middleware.BearerTokenMiddleware` leaves admin views the Django
+session's user). A Django session has no per-token sudo stamp, so the changes that
+need the sudo window in the REST admin API — a role change (also a role above
+``user`` on a person being added) and token revocation — need a sign-in of *this
+session* within ``REAUTH_WINDOW_SECONDS`` here: every Django ``login()`` stamps its
+session, and an operator whose stamp is older signs out and in again.
+
 Hosts with their own user model (a subclass of ``AbstractCtfyUser``) reuse the
 user admin with ``admin.site.register(MyUser, ctfy_auth.admin.UserAdmin)``;
 Django skips ``ctfy_auth.User`` here when it is swapped out.
@@ -24,9 +32,12 @@ from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, identify_hasher
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -44,10 +55,13 @@ from ctfy_auth.exceptions import (
     WeakPassword,
 )
 from ctfy_auth.models import DeviceRequest, DeviceStatus, Identity, ResourceAccess, Token, User
+from ctfy_auth.models.users import normalize_email
 from ctfy_auth.services import accounts as account_services
 from ctfy_auth.services import admin as admin_services
+from ctfy_auth.services import tokens as token_services
 
 __all__ = [
+    "SESSION_SIGNED_IN_AT",
     "DeviceRequestAdmin",
     "DeviceStatusFilter",
     "IdentityAdmin",
@@ -59,7 +73,44 @@ __all__ = [
     "UserChangeForm",
     "UserCreationForm",
     "VerifiedFilter",
+    "signed_in_recently",
 ]
+
+#: Session key: when this Django session last signed in (epoch seconds).
+SESSION_SIGNED_IN_AT = "_ctfy_auth_signed_in_at"
+
+
+# --- the session's proof of sign-in -----------------------------------------------------
+
+
+@receiver(user_logged_in, dispatch_uid="ctfy_auth.admin.stamp_session_sign_in")
+def _stamp_session_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kw: Any) -> None:
+    """Every Django ``login()`` (a password, or whatever the host's backend proves) stamps it."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_SIGNED_IN_AT] = int(timezone.now().timestamp())
+
+
+def signed_in_recently(request: HttpRequest) -> bool:
+    """Whether this Django session signed in within ``REAUTH_WINDOW_SECONDS`` (the sudo window)."""
+    stamp = getattr(request, "session", {}).get(SESSION_SIGNED_IN_AT)
+    if not isinstance(stamp, int) or isinstance(stamp, bool):
+        return False
+    age = timezone.now().timestamp() - stamp
+    return 0 <= age <= app_settings.REAUTH_WINDOW_SECONDS
+
+
+def _sign_in_again_message() -> str:
+    minutes = max(1, app_settings.REAUTH_WINDOW_SECONDS // 60)
+    return str(
+        ngettext(
+            "Sign out and sign in again first: this needs a sign-in within the last minute.",
+            "Sign out and sign in again first: this needs a sign-in within the last "
+            "%(minutes)d minutes.",
+            minutes,
+        )
+        % {"minutes": minutes}
+    )
 
 
 # --- access -----------------------------------------------------------------------------
@@ -165,7 +216,14 @@ class _PasswordRulesMixin:
 
     def set_password_and_save(self, user: Any, commit: bool = True, **kwargs: Any) -> Any:
         user.password_changed_at = timezone.now()
-        return super().set_password_and_save(user, commit=commit, **kwargs)  # type: ignore[misc]
+        if user._state.adding or not commit:
+            return super().set_password_and_save(user, commit=commit, **kwargs)  # type: ignore[misc]
+        # An operator setting someone's password is a reset: the account may have been taken,
+        # so every session and API token goes with the old password, in the same transaction.
+        with transaction.atomic():
+            saved = super().set_password_and_save(user, commit=True, **kwargs)  # type: ignore[misc]
+            token_services.revoke_all(user)
+        return saved
 
 
 class UserCreationForm(_PasswordRulesMixin, auth_forms.AdminUserCreationForm):
@@ -182,6 +240,9 @@ class UserCreationForm(_PasswordRulesMixin, auth_forms.AdminUserCreationForm):
         help_text=_("Super-admins come from bootstrap or createsuperuser, never from here."),
     )
 
+    #: Set per request by :class:`UserAdmin`: whether the session signed in recently.
+    signed_in_recently: ClassVar[bool] = False
+
     class Meta:
         model = User
         fields = ("email", "display_name", "role")
@@ -189,6 +250,12 @@ class UserCreationForm(_PasswordRulesMixin, auth_forms.AdminUserCreationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
+
+    def clean_role(self) -> str:
+        role = str(self.cleaned_data["role"])
+        if role != Role.USER and not self.signed_in_recently:
+            raise ValidationError(_sign_in_again_message(), code="reauthentication_required")
+        return role
 
 
 class _PasswordChangeForm(_PasswordRulesMixin, auth_forms.AdminPasswordChangeForm):
@@ -203,6 +270,8 @@ class UserChangeForm(auth_forms.UserChangeForm):
     """
 
     actor: ClassVar[Any] = None
+    #: Set per request by :class:`UserAdmin`: whether the session signed in recently.
+    signed_in_recently: ClassVar[bool] = False
 
     class Meta:
         model = User
@@ -223,6 +292,8 @@ class UserChangeForm(auth_forms.UserChangeForm):
                 _("Super-admins come from bootstrap or createsuperuser, never from here."),
                 code="unassignable_role",
             )
+        if not self.signed_in_recently:
+            raise ValidationError(_sign_in_again_message(), code="reauthentication_required")
         return role
 
     def clean_is_active(self) -> bool:
@@ -329,12 +400,29 @@ class UserAdmin(RoleAccessMixin, auth_admin.UserAdmin):
     )
     inlines = (IdentityInline,)
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        # Addresses are stored NFKC-normalised: a look-alike spelling finds the same person.
+        term = normalize_email(search_term)
+        return super().get_search_results(request, queryset, term)
+
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
-        # A per-request subclass: the form's rules need to know who is acting.
-        return type(form.__name__, (form,), {"actor": request.user})
+        # A per-request subclass: the form's rules need to know who is acting, and whether
+        # the session's sign-in is recent enough for a role change.
+        attrs = {"actor": request.user, "signed_in_recently": signed_in_recently(request)}
+        return type(form.__name__, (form,), attrs)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        # Setting someone's password signs them out everywhere: like a role change, it needs a
+        # recent sign-in of this Django session.
+        if request.method == "POST" and not signed_in_recently(request):
+            self.message_user(request, _sign_in_again_message(), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().user_change_password(request, id, form_url)
 
     def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         # A person being added has no identities yet.
@@ -592,6 +680,9 @@ class TokenAdmin(RoleAccessMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Revoke selected tokens"), permissions=["revoke"])
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Token]) -> None:
+        if not signed_in_recently(request):
+            self.message_user(request, _sign_in_again_message(), messages.ERROR)
+            return
         ids = list(queryset.values_list("pk", flat=True))
         count = admin_services.revoke_tokens(ids, by=request.user)
         self.message_user(

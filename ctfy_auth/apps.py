@@ -21,7 +21,7 @@ class CtfyAuthConfig(AppConfig):
 
     def _connect_credential_cache(self) -> None:
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
         from ctfy_auth import credential_cache
         from ctfy_auth.models import Token
@@ -31,4 +31,10 @@ class CtfyAuthConfig(AppConfig):
         post_delete.connect(credential_cache.token_deleted, sender=Token, dispatch_uid=uid + "td")
         post_save.connect(
             credential_cache.user_saved, sender=get_user_model(), dispatch_uid=uid + "us"
+        )
+        # The first tombstones go before the write, which they refuse when Redis is unreachable.
+        pre_save.connect(credential_cache.token_saving, sender=Token, dispatch_uid=uid + "tps")
+        pre_delete.connect(credential_cache.token_deleting, sender=Token, dispatch_uid=uid + "tpd")
+        pre_save.connect(
+            credential_cache.user_saving, sender=get_user_model(), dispatch_uid=uid + "ups"
         )

@@ -21,6 +21,7 @@ from rest_framework.permissions import AND, NOT, OR
 from rest_framework.request import Request
 
 from ctfy_auth import credential_cache, crypto
+from ctfy_auth.api.exception_handler import DATABASE_ERRORS, database_unavailable
 from ctfy_auth.conf import app_settings
 from ctfy_auth.constants import RESOLUTION_ATTR, CredentialKind, TokenKind
 from ctfy_auth.exceptions import InvalidToken, NotAuthenticated, TokenExpired, TokenScopeRequired
@@ -167,7 +168,11 @@ class BearerTokenAuthentication(BaseAuthentication):
     """
 
     def authenticate(self, request: Request) -> tuple[Any, Principal] | None:
-        principal = resolve_request(request)
+        try:
+            principal = resolve_request(request)
+        except DATABASE_ERRORS as exc:  # the 503 of every entry point, whatever the view's handler
+            view = (getattr(request, "parser_context", None) or {}).get("view")
+            raise database_unavailable(exc, type(view).__name__) from exc
         if principal is None:
             return None
         if not principal.is_full_account and not _view_decides_scoped_tokens(request):

@@ -11,7 +11,8 @@
 * ``ctfy_auth.E005`` A token template would not survive the clamp unchanged, or is malformed.
 * ``ctfy_auth.E006`` BROAD_TOKEN_TEMPLATE names no configured template.
 * ``ctfy_auth.E007`` A sign-in provider or the OAuth settings are malformed (unknown provider
-  type, an OIDC provider without an issuer, a flow lifetime outside 1..900 s, a landing URL or
+  type, an OIDC provider without an issuer, a ``trust_email_without_claim`` that is not a
+  boolean or not on an OIDC issuer, a flow lifetime outside 1..900 s, a landing URL or
   link landing path that could leave the site, SUPER_ADMIN_EMAILS not a list of addresses).
 * ``ctfy_auth.E008`` CREDENTIAL_CACHE names no cache, or one that is not shared between
   processes (local memory, dummy); CREDENTIAL_CACHE_SECONDS is not 1..3600.
@@ -202,7 +203,7 @@ def _sqlite_token_database() -> str | None:
 #: Rate-valued settings: name → the keys it accepts (None: any key, e.g. host buckets).
 _RATE_SETTINGS: dict[str, frozenset[str] | None] = {
     "THROTTLE_RATES": None,
-    "DEVICE_FAILED_ENTRY_LIMITS": frozenset({"account", "global"}),
+    "DEVICE_FAILED_ENTRY_LIMITS": frozenset({"account", "client", "global"}),
 }
 
 
@@ -348,6 +349,12 @@ def _provider_problems(app_settings: Any) -> list[str]:
             )
         elif kind == "oidc" and not (entry.get("issuer") or entry.get("discovery_url")):
             problems.append(f"PROVIDERS[{name!r}] is an OIDC provider without an 'issuer'.")
+        trust = entry.get("trust_email_without_claim", False)
+        if not isinstance(trust, bool) or (trust and kind not in ("oidc", "google")):
+            problems.append(
+                f"PROVIDERS[{name!r}]['trust_email_without_claim'] is {trust!r}; it is True or "
+                "False, and only for an OIDC issuer (oidc, google)."
+            )
     lifetime = app_settings.get("OAUTH_FLOW_LIFETIME_SECONDS")
     if not isinstance(lifetime, int) or not 1 <= lifetime <= 900:
         problems.append(f"OAUTH_FLOW_LIFETIME_SECONDS is {lifetime!r}; it must be 1..900.")

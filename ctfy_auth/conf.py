@@ -50,7 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_MAX_LENGTH": 256,
     "COMMON_PASSWORDS": CTFY_COMMON_PASSWORDS,
     "FIRST_USER_IS_SUPER_ADMIN": True,
-    "REVOKE_SESSIONS_ON_PASSWORD_CHANGE": False,
+    "REVOKE_SESSIONS_ON_PASSWORD_CHANGE": True,
+    "REVOKE_API_TOKENS_ON_PASSWORD_CHANGE": False,
     # Session tokens and the sudo window
     "SESSION_TOKEN_LIFETIME_SECONDS": 90 * 24 * 3600,
     "SESSION_TOKEN_LABEL": "login",
@@ -83,7 +84,11 @@ DEFAULTS: dict[str, Any] = {
     "DEVICE_CODE_LIFETIME_SECONDS": 600,
     "DEVICE_POLL_INTERVAL_SECONDS": 5,
     "DEVICE_VERIFICATION_ORIGIN": "",
-    "DEVICE_FAILED_ENTRY_LIMITS": {"account": "10/hour", "global": "1000/hour"},
+    "DEVICE_FAILED_ENTRY_LIMITS": {
+        "account": "10/hour",
+        "client": "60/hour",
+        "global": "1000/hour",
+    },
     # Throttling
     "THROTTLE_ENABLED": True,
     "THROTTLE_CACHE": "default",
@@ -93,6 +98,7 @@ DEFAULTS: dict[str, Any] = {
         "password_change": "60/minute",
         "auth_mutation": "600/hour",
         "account_reauthenticate": "30/hour",
+        "password_check": "30/hour",
         "token_create": "600/hour",
         "device_code": "60/minute",
         "device_token": "600/minute",
@@ -159,8 +165,13 @@ class AppSettings:
 
     @property
     def REVOKE_SESSIONS_ON_PASSWORD_CHANGE(self) -> bool:
-        """Revoke the user's other tokens when the password is changed or removed."""
+        """Revoke the user's other ``pt_`` sessions when the password is set, changed or removed."""
         return bool(self.get("REVOKE_SESSIONS_ON_PASSWORD_CHANGE"))
+
+    @property
+    def REVOKE_API_TOKENS_ON_PASSWORD_CHANGE(self) -> bool:
+        """Revoke the user's ``pf_`` API tokens too when the password is set, changed or removed."""
+        return bool(self.get("REVOKE_API_TOKENS_ON_PASSWORD_CHANGE"))
 
     @property
     def SESSION_TOKEN_LIFETIME_SECONDS(self) -> int:
@@ -304,7 +315,7 @@ class AppSettings:
 
     @property
     def DEVICE_FAILED_ENTRY_LIMITS(self) -> dict[str, str]:
-        """Wrong user codes allowed per ``account`` and in total (``global``); merged."""
+        """Wrong user codes allowed per ``account`` and ``client``; past ``global``, an alert."""
         return {**DEFAULTS["DEVICE_FAILED_ENTRY_LIMITS"], **self.get("DEVICE_FAILED_ENTRY_LIMITS")}
 
     @property

@@ -9,11 +9,19 @@ What stays true with the cache on:
 * **A change takes effect on the very next request, in every process.** Every change of a token
   row or of its user's row that goes through ctfy_auth (the API, the services, Django admin,
   ``Model.save()``/``delete()``, ``Token.objects...update()``, ``User.objects...update()``)
-  writes a *tombstone* over the token's entry, at once and again when the transaction commits,
-  before the response is sent. While the tombstone lives, every process reads the database; a
-  process that read the old row before the commit cannot store it over the tombstone (entries
-  are only ever *added*). So a revoked token, a deactivated account, a narrowed token or a
-  closed sudo window is seen by the next request, whichever worker serves it.
+  writes a *tombstone* over the token's entry *before* the row is written, and again when the
+  transaction commits, before the response is sent. While the tombstone lives, every process
+  reads the database; a process that read the old row before the commit cannot store it over
+  the tombstone (entries are only ever *added*). So a revoked token, a deactivated account, a
+  narrowed token or a closed sudo window is seen by the next request, whichever worker serves it.
+* **A change that cannot be announced is not made.** When the first tombstone cannot be written
+  (the cache is unreachable from this process), the write raises
+  :class:`~ctfy_auth.exceptions.CredentialCacheUnavailable` (503 ``service_unavailable``)
+  before touching the row, and the transaction rolls back: nothing changed, and the client may
+  try again. When only the tombstone at commit fails, the one written before the change still
+  covers it, unless the transaction outlived it (``2 * CREDENTIAL_CACHE_SECONDS``); that case
+  is logged as an error, and an entry stored in between may be accepted for at most
+  ``CREDENTIAL_CACHE_SECONDS`` after the commit.
 * An entry lives at most ``CREDENTIAL_CACHE_SECONDS``, never past the token's expiry, and never
   past the moment ``last_used_at`` is due to be stamped again, so the one-UPDATE-a-minute
   rhythm holds.
@@ -24,14 +32,17 @@ What stays true with the cache on:
   ``ctfy_auth.credential_cache``.
 
 Not seen: raw SQL, ``bulk_update()``, and ``update()`` on a user model whose manager does not
-come from ctfy_auth. After such a write call :func:`forget_users` or :func:`forget_tokens`.
+come from ctfy_auth. Wrap such a write in :func:`invalidating_tokens` or
+:func:`invalidating_users` (or, after it, call :func:`forget_tokens` or :func:`forget_users`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -40,10 +51,17 @@ from django.core.cache import BaseCache, caches
 from django.db import router, transaction
 
 from ctfy_auth.conf import app_settings
+from ctfy_auth.exceptions import CredentialCacheUnavailable
 from ctfy_auth.models import token_lookup
 from ctfy_auth.models.tokens import Token
 
-__all__ = ["forget_tokens", "forget_users", "lookup"]
+__all__ = [
+    "forget_tokens",
+    "forget_users",
+    "invalidating_tokens",
+    "invalidating_users",
+    "lookup",
+]
 
 logger = logging.getLogger("ctfy_auth.credential_cache")
 
@@ -54,7 +72,9 @@ _EXCLUDED_USER = "password"
 #: Token fields whose change does not alter what a request may do.
 QUIET_TOKEN_FIELDS = frozenset({"last_used_at"})
 #: User fields whose change does not alter what a request may do.
-QUIET_USER_FIELDS = frozenset({"last_login"})
+#: ``password`` alone too: entries never hold the hash (it is read from the database when
+#: needed), so a rehash on sign-in does not need the cache.
+QUIET_USER_FIELDS = frozenset({"last_login", "password"})
 
 Store = Callable[[Token, datetime], None]
 
@@ -183,47 +203,129 @@ def _store(cache: BaseCache, key: str, token: Token, now: datetime) -> None:
         logger.warning("Credential cache unavailable; entry not stored.", exc_info=True)
 
 
-def _bury(cache: BaseCache, keys: list[str]) -> None:
+def _tombstone_seconds() -> int:
+    # Longer than any entry: an entry added before the tombstone is overwritten by it, and
+    # none can be added while it lives.
+    return 2 * app_settings.CREDENTIAL_CACHE_SECONDS
+
+
+def _set_tombstones(cache: BaseCache, keys: list[str]) -> None:
+    failed = cache.set_many(dict.fromkeys(keys, _TOMBSTONE), timeout=_tombstone_seconds())
+    if failed:  # backends that report keys they could not set (memcached) instead of raising
+        raise ConnectionError(f"{len(failed)} tombstone(s) not stored")
+
+
+def _bury(cache: BaseCache, keys: list[str]) -> float:
+    """Tombstones over ``keys`` (when: ``time.monotonic()``), or refuse the change (503)."""
     try:
-        # Longer than any entry: an entry added before the tombstone is overwritten by it, and
-        # none can be added while it lives.
-        cache.set_many(
-            dict.fromkeys(keys, _TOMBSTONE), timeout=2 * app_settings.CREDENTIAL_CACHE_SECONDS
-        )
-    except Exception:
+        _set_tombstones(cache, keys)
+    except Exception as exc:
         logger.error(
-            "Credential cache unavailable: %d cached credential(s) could not be invalidated and "
-            "may be accepted for up to %s s more.",
+            "Credential cache unavailable: %d cached credential(s) could not be invalidated, so "
+            "the change that needed it is refused.",
             len(keys),
-            app_settings.CREDENTIAL_CACHE_SECONDS,
             exc_info=True,
         )
+        raise CredentialCacheUnavailable() from exc
+    return time.monotonic()
+
+
+def _bury_after_commit(cache: BaseCache, keys: list[str], buried_at: float | None) -> None:
+    """The second tombstones, once the change is committed; a failure is logged, not raised.
+
+    The change cannot be undone any more. The tombstones written before it still keep stale
+    entries out if they have not expired: only a transaction longer than their lifetime leaves
+    a window, of at most ``CREDENTIAL_CACHE_SECONDS`` (the lifetime of an entry stored in it).
+    """
+    try:
+        _set_tombstones(cache, keys)
+    except Exception:
+        if buried_at is not None and time.monotonic() - buried_at < _tombstone_seconds():
+            logger.warning(
+                "Credential cache unavailable at commit; the tombstones written before the "
+                "change still cover %d credential(s).",
+                len(keys),
+                exc_info=True,
+            )
+        else:
+            logger.error(
+                "Credential cache unavailable at commit: %d cached credential(s) could not be "
+                "invalidated and may be accepted for up to %s s more.",
+                len(keys),
+                app_settings.CREDENTIAL_CACHE_SECONDS,
+                exc_info=True,
+            )
+
+
+def _keys(digests: Iterable[str]) -> list[str]:
+    return [_key(d) for d in digests]
+
+
+def _user_digests(user_ids: Iterable[Any], using: str | None) -> list[str]:
+    """Digests of every unrevoked token of these users (revoked ones are never accepted)."""
+    ids = list(user_ids)
+    if not ids:
+        return []
+    rows = Token.objects.using(using).filter(user_id__in=ids, revoked_at__isnull=True)
+    return list(rows.values_list("digest", flat=True))
+
+
+@contextmanager
+def invalidating_tokens(digests: Iterable[str], using: str | None = None) -> Iterator[None]:
+    """Wrap a write that changes these tokens: tombstones before it and after its commit.
+
+    When the first tombstones cannot be written, :class:`CredentialCacheUnavailable` is
+    raised before the block runs, so the write is not made (and an enclosing transaction
+    rolls back when the exception leaves it).
+    """
+    cache = _cache()
+    keys = _keys(digests) if cache is not None else []
+    if cache is None or not keys:
+        yield
+        return
+    buried_at = _bury(cache, keys)
+    yield
+    transaction.on_commit(partial(_bury_after_commit, cache, keys, buried_at), using=using)
+
+
+@contextmanager
+def invalidating_users(user_ids: Iterable[Any], using: str | None = None) -> Iterator[None]:
+    """:func:`invalidating_tokens` for every unrevoked token of these users."""
+    digests = _user_digests(user_ids, using) if enabled() else []
+    with invalidating_tokens(digests, using=using):
+        yield
 
 
 def forget_tokens(digests: Iterable[str], using: str | None = None) -> None:
-    """Invalidate the entries of these token digests, now and when the transaction commits."""
+    """Invalidate the entries of these token digests, now and when the transaction commits.
+
+    For a write that has already been made: raises :class:`CredentialCacheUnavailable` when
+    the cache cannot be reached (inside a transaction, letting it roll back). Prefer
+    :func:`invalidating_tokens` around the write, which refuses it before it happens.
+    """
     cache = _cache()
     if cache is None:
         return
-    keys = [_key(d) for d in digests]
+    keys = _keys(digests)
     if not keys:
         return
-    _bury(cache, keys)
-    transaction.on_commit(partial(_bury, cache, keys), using=using)
+    buried_at = _bury(cache, keys)
+    transaction.on_commit(partial(_bury_after_commit, cache, keys, buried_at), using=using)
 
 
 def forget_users(user_ids: Iterable[Any], using: str | None = None) -> None:
-    """Invalidate the entries of every unrevoked token of these users."""
+    """Invalidate the entries of every unrevoked token of these users (as :func:`forget_tokens`)."""
     if not enabled():
         return
-    ids = list(user_ids)
-    if not ids:
-        return
-    digests = Token.objects.using(using).filter(user_id__in=ids, revoked_at__isnull=True)
-    forget_tokens(digests.values_list("digest", flat=True), using=using)
+    forget_tokens(_user_digests(user_ids, using), using=using)
 
 
 # --- signal receivers (connected in CtfyAuthConfig.ready) ------------------------------------
+#
+# ``pre_save``/``pre_delete`` write the first tombstones (and refuse the write when they
+# cannot); ``post_save``/``post_delete`` schedule the second ones for the commit.
+
+_BURIED = "_ctfy_auth_buried"  # instance attribute: (keys, when) of the first tombstones
 
 
 def _saved(update_fields: Any, quiet: frozenset[str]) -> bool:
@@ -231,16 +333,60 @@ def _saved(update_fields: Any, quiet: frozenset[str]) -> bool:
     return update_fields is None or not set(update_fields) <= quiet
 
 
+def _before(instance: Any, digests: list[str]) -> None:
+    cache = _cache()
+    keys = _keys(digests)
+    if cache is not None and keys:
+        instance.__dict__[_BURIED] = (keys, _bury(cache, keys))
+
+
+def _after(instance: Any, using: str | None, digests: Callable[[], list[str]]) -> None:
+    buried = instance.__dict__.pop(_BURIED, None)
+    if buried is None:
+        # No first tombstones (a save that was meant as an insert but updated a row): write
+        # them now, so a failure still reaches the transaction, then at commit.
+        forget_tokens(digests(), using=using)
+        return
+    cache = _cache()
+    if cache is not None:
+        keys, buried_at = buried
+        transaction.on_commit(partial(_bury_after_commit, cache, keys, buried_at), using=using)
+
+
+def token_saving(sender: Any, instance: Token, **kwargs: Any) -> None:
+    if (
+        enabled()
+        and not instance._state.adding
+        and _saved(kwargs.get("update_fields"), QUIET_TOKEN_FIELDS)
+    ):
+        _before(instance, [instance.digest])
+
+
 def token_saved(sender: Any, instance: Token, created: bool, **kwargs: Any) -> None:
     if enabled() and not created and _saved(kwargs.get("update_fields"), QUIET_TOKEN_FIELDS):
-        forget_tokens([instance.digest], using=kwargs.get("using"))
+        _after(instance, kwargs.get("using"), lambda: [instance.digest])
+
+
+def token_deleting(sender: Any, instance: Token, **kwargs: Any) -> None:
+    if enabled():
+        _before(instance, [instance.digest])
 
 
 def token_deleted(sender: Any, instance: Token, **kwargs: Any) -> None:
     if enabled():
-        forget_tokens([instance.digest], using=kwargs.get("using"))
+        _after(instance, kwargs.get("using"), lambda: [instance.digest])
+
+
+def user_saving(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if (
+        enabled()
+        and not instance._state.adding
+        and _saved(kwargs.get("update_fields"), QUIET_USER_FIELDS)
+    ):
+        _before(instance, _user_digests([instance.pk], kwargs.get("using")))
 
 
 def user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     if enabled() and not created and _saved(kwargs.get("update_fields"), QUIET_USER_FIELDS):
-        forget_users([instance.pk], using=kwargs.get("using"))
+        using = kwargs.get("using")
+        _after(instance, using, lambda: _user_digests([instance.pk], using))

@@ -15,25 +15,17 @@ from typing import Any, TypeVar
 
 from asgiref.sync import iscoroutinefunction
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
-from rest_framework import status
 
-from ctfy_auth.api.exception_handler import envelope
+from ctfy_auth.api.exception_handler import ctfy_error, error_response
 from ctfy_auth.authentication import resolve_request
-from ctfy_auth.exceptions import CtfyError, NotAuthenticated
+from ctfy_auth.exceptions import NotAuthenticated
 from ctfy_auth.permissions import _REQUIRABLE_LEVELS, _validated_needs, check_scopes
 
 __all__ = ["require_scope"]
 
 _View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
-
-
-def _error_response(exc: CtfyError) -> JsonResponse:
-    response = JsonResponse(envelope(exc.code, exc.payload), status=exc.status_code)
-    if exc.status_code == status.HTTP_401_UNAUTHORIZED:
-        response["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
 
 
 def require_scope(
@@ -48,6 +40,8 @@ def require_scope(
       for a resource-scoped category, the resource named by the URL keyword
       argument ``resource_kwarg`` (403 ``token_competition_forbidden``); without
       ``resource_kwarg`` the resource is empty, which only ``all`` access passes.
+    * The database unreachable while the credential is resolved → 503
+      ``service_unavailable``, as on the DRF views.
 
     Errors are ctfy JSON envelopes; every response gets ``Vary: Authorization``.
     Only ctfy_auth bearer credentials count: a Django login cookie does not.
@@ -96,8 +90,11 @@ def require_scope(
                 if principal is None:
                     raise NotAuthenticated()
                 check_scopes(principal, needs, resource_id)
-            except CtfyError as exc:
-                response = _error_response(exc)
+            except Exception as exc:
+                error = ctfy_error(exc, owner)
+                if error is None:
+                    raise
+                response = error_response(error)
             else:
                 response = view_func(request, *args, **kwargs)
             patch_vary_headers(response, ("Authorization",))

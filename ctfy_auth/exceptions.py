@@ -23,6 +23,7 @@ __all__ = [
     "AdminPrivilegesRequired",
     "CannotChangeOwnRole",
     "CannotRevokeCurrentToken",
+    "CredentialCacheUnavailable",
     "CtfyError",
     "DeviceCodeInvalid",
     "DeviceCodeUnavailable",
@@ -49,10 +50,14 @@ __all__ = [
     "PasswordNotSet",
     "ProviderEmailUnverified",
     "ProviderFailed",
+    "RateLimitUnavailable",
     "RateLimited",
     "ReauthProofRequired",
     "ReauthenticationRequired",
+    "RequestBodyTooDeep",
+    "RequestTooLarge",
     "ResourceScopeRequired",
+    "ServiceUnavailable",
     "SuperAdminPrivilegesRequired",
     "SuperAdminRoleLocked",
     "TokenExpired",
@@ -133,13 +138,61 @@ class TokenScopeRequired(CtfyError):
 
 
 class RateLimited(CtfyError):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    status_code: int = status.HTTP_429_TOO_MANY_REQUESTS
     default_code = "rate_limited"
     default_detail = _("Rate limit exceeded")
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class RateLimitUnavailable(RateLimited):
+    """503: a limit that guards a secret cannot be counted (the throttle cache is unreachable).
+
+    Refused rather than let through, so an outage of the cache does not make guessing free.
+    A subclass of :class:`RateLimited`: it carries ``Retry-After`` and ctfy's ``error`` key.
+    """
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "rate_limit_unavailable"
+    default_detail = _("Rate limiting is unavailable for a moment; try again shortly.")
+
+    def __init__(self, message: str | None = None, *, retry_after: int) -> None:
+        super().__init__(str(message or self.default_detail), retry_after=retry_after)
+
+
+class ServiceUnavailable(CtfyError):
+    """503: the database is unreachable; every ctfy_auth entry point answers this one error."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = _("The service is temporarily unavailable.")
+
+
+# --- request bodies ------------------------------------------------------------------------
+
+
+class RequestTooLarge(CtfyError):
+    """413: the body is larger than Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = _("The request body is too large.")
+
+    def __init__(self, *, max_bytes: int | None) -> None:
+        super().__init__(max_bytes=max_bytes)
+
+
+class RequestBodyTooDeep(CtfyError):
+    """400 ``http_400`` (ctfy's answer to a body its JSON parser gives up on): nested too deeply."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "http_400"
+    default_detail = _("The JSON body is nested too deeply.")
+
+    def __init__(self, *, max_depth: int) -> None:
+        super().__init__(max_depth=max_depth)
 
 
 # --- accounts and passwords (§2.3, §4) --------------------------------------------------
@@ -393,6 +446,13 @@ class DeviceCodeUnavailable(CtfyError):
     default_detail = _("Could not allocate a device code; try again.")
 
 
+class CredentialCacheUnavailable(ServiceUnavailable):
+    """503: a change could not be announced to the credential cache, so it was not made.
+
+    The same answer as an unreachable database (``service_unavailable``): nothing changed.
+    """
+
+
 # --- sign-in with a provider, and linking (§4.5) -------------------------------------------
 
 
@@ -434,6 +494,9 @@ class OAuthStateInvalid(CtfyError):
     bad_signature = _("Invalid state signature")
     expired = _("State parameter expired; start the login flow again")
     other_browser = _("This sign-in was started in another browser; start it again here")
+    other_browser_link = _(
+        "This link was started in another browser; only that browser can finish it"
+    )
 
 
 class OAuthStateMismatch(CtfyError):

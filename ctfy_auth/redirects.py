@@ -22,8 +22,9 @@ returned keeps its original percent-encoding (``/search?q=a%20b`` stays as it is
 
 Stricter than a browser: any control character, DEL, or Unicode whitespace or invisible format
 character (``U+0020``, ``U+2028``, ``U+200B``, ``U+FEFF``, ...) left inside the value, a value
-longer than :data:`MAX_LENGTH` characters, and a control character revealed by decoding are all
-refused rather than interpreted. The fragment is dropped.
+longer than :data:`MAX_LENGTH` characters, and a control character (C0 including tab, CR and LF,
+DEL, C1) or line/paragraph separator revealed by decoding (``%0d%0a``, ``%09``, ``%00``,
+``%c2%85``, ``%e2%80%a8``) are all refused rather than interpreted. The fragment is dropped.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ _BROWSER_CLEANUP = str.maketrans({"\t": None, "\r": None, "\n": None, "\\": "/"}
 _SCHEME = re.compile(r"[^/?#]*:")  # a ":" before the first "/", "?" or "#"
 # Control, format (invisible), surrogate, and space/line/paragraph separator characters.
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+# Refused when decoding reveals them (an encoded space, ``%20``, stays allowed).
+_DECODED_CONTROLS = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 
 def safe_redirect(value: object, default: str = "/") -> str:
@@ -59,6 +62,9 @@ def safe_redirect(value: object, default: str = "/") -> str:
     spellings = [path]
     while (decoded := unquote(spellings[-1])) != spellings[-1]:
         if len(spellings) > _MAX_DECODES:
+            return default
+        # Checked before the browser cleanup, which would silently drop a decoded CR/LF/tab.
+        if any(unicodedata.category(char) in _DECODED_CONTROLS for char in decoded):
             return default
         spellings.append(decoded)
     if not all(_is_local_path(_browser_cleanup(spelling)) for spelling in spellings):

@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,8 +108,18 @@ def running_example(tmp: Path, **extra_env: str) -> Iterator[Example]:
 
 
 @contextmanager
-def running_examples(tmp: Path, count: int, **extra_env: str) -> Iterator[tuple[Example, ...]]:
-    """``count`` server processes of the example project on one fresh database in ``tmp``."""
+def running_examples(
+    tmp: Path,
+    count: int,
+    *,
+    per_server: Sequence[Mapping[str, str]] = (),
+    **extra_env: str,
+) -> Iterator[tuple[Example, ...]]:
+    """``count`` server processes of the example project on one fresh database in ``tmp``.
+
+    ``per_server[n]`` adds environment variables for server ``n`` only (for example a
+    ``REDIS_URL`` that nothing listens on, for a process cut off from the cache).
+    """
     env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
     env.update(
         DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
@@ -121,7 +131,8 @@ def running_examples(tmp: Path, count: int, **extra_env: str) -> Iterator[tuple[
     for n in range(count):
         port = _free_port()
         log = tmp / ("server.log" if count == 1 else f"server-{n}.log")
-        examples.append(Example(url=f"http://127.0.0.1:{port}", env=env, log=log))
+        own = {**env, **(per_server[n] if n < len(per_server) else {})}
+        examples.append(Example(url=f"http://127.0.0.1:{port}", env=own, log=log))
     examples[0].manage("migrate", "--noinput")
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -138,7 +149,7 @@ def running_examples(tmp: Path, count: int, **extra_env: str) -> Iterator[tuple[
                             "--noreload",
                         ],
                         cwd=ROOT,
-                        env=env,
+                        env=example.env,
                         stdout=out,
                         stderr=subprocess.STDOUT,
                     )

@@ -62,6 +62,11 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL") or "sqlite://:memory:")
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # As docs/install.md recommends for SQLite: writers queue for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 
 
 def _redis_url_for_worker(url: str) -> str:

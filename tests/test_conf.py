@@ -31,7 +31,8 @@ OVERRIDES: dict[str, tuple[Any, Any]] = {
     "PASSWORD_MAX_LENGTH": (128, 128),
     "COMMON_PASSWORDS": (("Hunter2Hunter2",), frozenset({"hunter2hunter2"})),
     "FIRST_USER_IS_SUPER_ADMIN": (False, False),
-    "REVOKE_SESSIONS_ON_PASSWORD_CHANGE": (True, True),
+    "REVOKE_SESSIONS_ON_PASSWORD_CHANGE": (False, False),
+    "REVOKE_API_TOKENS_ON_PASSWORD_CHANGE": (True, True),
     "SESSION_TOKEN_LIFETIME_SECONDS": (3600, 3600),
     "SESSION_TOKEN_LABEL": ("cli", "cli"),
     "REAUTH_WINDOW_SECONDS": (300, 300),
@@ -64,7 +65,7 @@ OVERRIDES: dict[str, tuple[Any, Any]] = {
     "DEVICE_VERIFICATION_ORIGIN": ("https://auth.example", "https://auth.example"),
     "DEVICE_FAILED_ENTRY_LIMITS": (
         {"account": "3/hour"},  # merged over the defaults
-        {"account": "3/hour", "global": DEFAULTS["DEVICE_FAILED_ENTRY_LIMITS"]["global"]},
+        {**DEFAULTS["DEVICE_FAILED_ENTRY_LIMITS"], "account": "3/hour"},
     ),
     "THROTTLE_ENABLED": (False, False),
     "THROTTLE_CACHE": ("throttle", "throttle"),

@@ -225,8 +225,12 @@ def test_an_unreachable_cache_falls_back_to_the_database(
         assert session.get(f"{API}/auth/tokens").status_code == HTTPStatus.OK
         token_id, plaintext = mint(session)
         assert bearer(plaintext).get(f"{API}/me").status_code == HTTPStatus.OK
-        session.delete(f"{API}/auth/tokens/{token_id}")
-        assert bearer(plaintext).get(f"{API}/me").status_code == HTTPStatus.FORBIDDEN
+        # A revocation that cannot be announced to the other processes is refused, unmade.
+        refused = session.delete(f"{API}/auth/tokens/{token_id}")
+        assert refused.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+        assert refused.json()["code"] == "service_unavailable"
+        assert Token.objects.get(pk=token_id).revoked_at is None
+        assert bearer(plaintext).get(f"{API}/me").status_code == HTTPStatus.OK
     messages = [r.getMessage() for r in caplog.records if r.name == "ctfy_auth.credential_cache"]
     assert any("reading the database" in m for m in messages)
     assert any("could not be invalidated" in m for m in messages)
@@ -332,3 +336,33 @@ def test_a_revocation_in_one_process_is_seen_by_the_next_request_in_another(
         for server in (two, one):
             status, refused = _call("GET", f"{server.url}{API}/auth/tokens", session)
             assert (status, refused["detail"]) == (HTTPStatus.FORBIDDEN, "Invalid or revoked token")
+
+
+def test_a_tombstone_lost_at_commit_is_covered_by_the_one_written_before_the_change(
+    cached: Any,
+    user: Any,
+    session_factory: Callable[..., str],
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    plaintext = session_factory(user, last_used_at=timezone.now())
+    digest = crypto.digest(plaintext)
+    token, store = credential_cache.lookup(digest)  # a slow request reads the live row
+    assert token is not None and store is not None
+    with django_capture_on_commit_callbacks() as at_commit:
+        Token.objects.filter(digest=digest).update(revoked_at=timezone.now())
+    assert at_commit
+
+    def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("Connection refused.")
+
+    monkeypatch.setattr(cached, "set_many", unreachable)  # Redis goes away before the commit
+    with caplog.at_level(logging.WARNING, logger="ctfy_auth.credential_cache"):
+        for callback in at_commit:
+            callback()  # logged, never raised: the change is made
+    monkeypatch.undo()
+    assert any("still cover" in r.getMessage() for r in caplog.records)
+    store(token, timezone.now())  # the slow request cannot store what it read ...
+    response = bearer(plaintext).get(f"{API}/auth/tokens")
+    assert response.status_code == HTTPStatus.FORBIDDEN  # ... the first tombstone holds

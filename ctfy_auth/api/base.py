@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSetMixin
 
 from ctfy_auth.api.exception_handler import exception_handler
+from ctfy_auth.api.parsers import DepthLimitedJSONParser
 from ctfy_auth.authentication import BearerTokenAuthentication
 from ctfy_auth.permissions import IsUserSession, get_principal
 from ctfy_auth.principal import Principal
@@ -28,7 +28,7 @@ __all__ = ["CtfyAPIView", "CtfyViewSet"]
 class CtfyAPIView(APIView):
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [IsUserSession]
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]
     renderer_classes = [JSONRenderer]
     throttle_classes: list[Any] = []
 

@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from rest_framework import serializers
 
 from ctfy_auth.conf import app_settings
+from ctfy_auth.models.users import email_lookalike_problem, normalize_email
 
 __all__ = ["EmailAddressField", "PasswordField", "StrictCharField", "UTCDateTimeField"]
 
@@ -35,7 +36,12 @@ class UTCDateTimeField(serializers.DateTimeField):
 
 
 class EmailAddressField(StrictCharField):
-    """An address as pydantic's ``EmailStr`` takes it (email-validator, no DNS), lower-cased."""
+    """An address as pydantic's ``EmailStr`` takes it (email-validator, no DNS), normalised.
+
+    In :func:`~ctfy_auth.models.users.normalize_email`'s form (NFKC, lower-cased); look-alike
+    addresses (:func:`~ctfy_auth.models.users.email_lookalike_problem`) are refused with the
+    same ``invalid_email`` error as a malformed one.
+    """
 
     default_error_messages = {
         "invalid": _("Input should be a valid string"),
@@ -47,12 +53,17 @@ class EmailAddressField(StrictCharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data)
+        # NFKC before validating, so the address checked is the one stored (and looked up).
+        value = normalize_email(super().to_internal_value(data))
         try:
             result = validate_email(value, check_deliverability=False)
         except EmailNotValidError as exc:
             self.fail("invalid_email", reason=str(exc))
-        return str(result.normalized).lower()
+        address = normalize_email(str(result.normalized))
+        problem = email_lookalike_problem(address)
+        if problem:
+            self.fail("invalid_email", reason=problem)
+        return address
 
 
 class PasswordField(StrictCharField):

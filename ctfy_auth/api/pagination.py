@@ -1,21 +1,52 @@
-"""The ctfy page envelope: ``{"items", "total", "limit", "offset"}``; bad bounds are a 422."""
+"""The ctfy page envelope: ``{"items", "total", "limit", "offset"}``.
+
+``limit`` and ``offset`` are integers written in ASCII digits; anything else (``1.0``, ``1e2``,
+an empty value, a value out of bounds) is a 422 ``validation_error``, as the schema says.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.request import Request
 
 __all__ = ["paginate"]
 
 
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+class _QueryInteger(serializers.IntegerField):
+    """An integer query parameter: optional, but when present, an integer and nothing else.
+
+    DRF's ``IntegerField`` reads ``1.0`` as 1 and an empty optional value (``?limit=``) as an
+    absent one; the schema says ``integer``, so both are refused here (422).
+    """
+
+    default_error_messages = {
+        "invalid": _("Input should be a valid integer, unable to parse string as an integer")
+    }
+
+    def get_value(self, dictionary: Mapping[str, Any]) -> Any:
+        if self.field_name is not None and dictionary.get(self.field_name) == "":
+            return ""  # present and empty: an invalid integer, not the default
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data: Any) -> int:
+        if not isinstance(data, str) or not _INTEGER.fullmatch(data):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
 class _PageQuery(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=10000, default=50)
+    limit = _QueryInteger(min_value=1, max_value=10000, default=50)
     # Bounded so an absurd offset is a 422, not an integer overflow in the database.
-    offset = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
+    offset = _QueryInteger(min_value=0, max_value=2**31 - 1, default=0)
 
 
 def paginate(

@@ -10,12 +10,14 @@ true of every route by construction, so no view can forget it:
   the ``x-ctfy-auth`` extension names the credential as docs/api.md does;
 * the errors every route of a kind can give, in the ctfy envelope
   (:class:`ErrorEnvelopeSerializer`): 401 and 403 where a credential is read,
-  415 and 422 where a JSON body is parsed, 404 where a path parameter can make
-  the path match no route (the catch-all answers);
+  400 (too deeply nested), 413 (too large), 415 and 422 where a JSON body is parsed,
+  503 where the database is needed (a credential is read, or the method writes),
+  404 where a path parameter can make the path match no route (the catch-all answers);
 * the ``WWW-Authenticate`` header of every 401 and ``Retry-After`` of every 429;
-* ``allowEmptyValue`` on optional query parameters (DRF reads ``?limit=`` as no ``limit``), and
-  a required body for the actions a view names in ``openapi_body_required`` (drf-spectacular
-  requires a body only when the serializer has a required field).
+* ``allowEmptyValue`` on optional query parameters but integers (DRF reads ``?q=`` as no
+  ``q``; ``?limit=`` is a 422), and a required body for the actions a view names in
+  ``openapi_body_required`` (drf-spectacular requires a body only when the serializer has a
+  required field).
 
 The views declare the rest with ``@extend_schema``, listing their own errors
 with :func:`errors`. The host serves the schema with drf-spectacular's views
@@ -48,7 +50,9 @@ from rest_framework.permissions import AND, NOT, OR, BasePermission
 
 from ctfy_auth import scopes
 from ctfy_auth.api.fields import PasswordField
+from ctfy_auth.api.parsers import DepthLimitedJSONParser
 from ctfy_auth.conf import app_settings
+from ctfy_auth.exceptions import CtfyError, RequestBodyTooDeep, RequestTooLarge, ServiceUnavailable
 from ctfy_auth.models.tokens import ResourceAccess
 from ctfy_auth.permissions import HasScopes, IsAdmin, IsSuperAdmin, IsUserSession
 
@@ -258,6 +262,21 @@ _FORBIDDEN_TEXT = {
 # --- the AutoSchema -------------------------------------------------------------------------
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_WHEN: dict[type[CtfyError], str] = {
+    RequestBodyTooDeep: "the JSON body nests deeper than `{max_depth}` arrays and objects",
+    RequestTooLarge: "the body is larger than Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`",
+    ServiceUnavailable: "the database is unreachable",
+}
+
+
+def _error_text(error: type[CtfyError]) -> str:
+    """The description of ``error``'s status, from the exception class (code and message)."""
+    when = _WHEN[error].format(max_depth=DepthLimitedJSONParser.max_depth)
+    return f'`{error.default_code}`: {when} ("{error.default_detail}").'
+
+
 class CtfyAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema with what every ctfy_auth route has in common."""
 
@@ -302,6 +321,8 @@ class CtfyAutoSchema(AutoSchema):
             )
             self._add_error(responses, 403, forbidden + ".")
         if "requestBody" in operation:
+            self._add_error(responses, 400, _error_text(RequestBodyTooDeep))
+            self._add_error(responses, 413, _error_text(RequestTooLarge))
             self._add_error(responses, 415, "`http_415`: the body is not JSON.")
             self._add_error(
                 responses,
@@ -309,8 +330,16 @@ class CtfyAutoSchema(AutoSchema):
                 "`validation_error`: the body is invalid or malformed JSON; detail "
                 "`{message, issues}`.",
             )
+        if credential != "none" or method.upper() not in _SAFE_METHODS:
+            # The token lookup (and its `last_used_at`) or the write itself needs the database.
+            self._add_error(responses, 503, _error_text(ServiceUnavailable))
         for parameter in operation.get("parameters", []):
-            if parameter.get("in") == "query" and not parameter.get("required"):
+            if parameter.get("in") != "query" or parameter.get("required"):
+                continue
+            if parameter.get("schema", {}).get("type") == "integer":
+                # limit/offset: an empty value is not an integer (422), see api/pagination.py.
+                parameter.pop("allowEmptyValue", None)
+            else:
                 # DRF reads an empty optional query parameter as an absent one (its default).
                 parameter["allowEmptyValue"] = True
         action = getattr(self.view, "action", None) or self.method.lower()

@@ -29,10 +29,11 @@ class OAuthFlow(models.Model):
     It keeps what must not travel through the browser: the PKCE ``code_verifier``,
     the OIDC ``nonce``, the exact ``redirect_uri``, where to land afterwards and,
     for a link (the wire's *link grant*), the account and the session that asked.
-    A sign-in flow is also bound to the browser that started it (a cookie whose
-    SHA-256 is ``browser_key_digest``), so a callback URL cannot sign someone
-    else's browser in. The callback redeems a flow once, by compare-and-set on
-    ``consumed_at``.
+    Every flow, sign-in or link, is also bound to the browser that started it (a
+    cookie whose SHA-256 is ``browser_key_digest``), so a callback URL cannot sign
+    someone else's browser in, nor attach someone else's provider account to the
+    account that started a link. The callback redeems a flow once, by
+    compare-and-set on ``consumed_at``.
     """
 
     id = models.CharField(primary_key=True, max_length=64, default=new_flow_id, editable=False)

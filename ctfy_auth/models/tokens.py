@@ -26,15 +26,18 @@ class ResourceAccess(models.TextChoices):
 
 class TokenQuerySet(models.QuerySet["Token"]):
     def update(self, **kwargs: Any) -> int:
-        """``QuerySet.update``, which also invalidates cached credentials of the rows it changes."""
+        """``QuerySet.update``, which also invalidates cached credentials of the rows it changes.
+
+        The invalidation is recorded before the rows are written: when the credential cache
+        cannot record it, ``CredentialCacheUnavailable`` is raised and nothing is written.
+        """
         from ctfy_auth import credential_cache
 
         if not credential_cache.enabled() or set(kwargs) <= credential_cache.QUIET_TOKEN_FIELDS:
             return super().update(**kwargs)
         digests = list(self.values_list("digest", flat=True))
-        count = super().update(**kwargs)
-        credential_cache.forget_tokens(digests, using=self.db)
-        return count
+        with credential_cache.invalidating_tokens(digests, using=self.db):
+            return super().update(**kwargs)
 
     def unrevoked(self) -> TokenQuerySet:
         return self.filter(revoked_at__isnull=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -14,25 +16,82 @@ from django.utils.translation import gettext_lazy as _
 from ctfy_auth.constants import ADMIN_ROLES, Role
 from ctfy_auth.models._ids import new_id
 
-__all__ = ["AbstractCtfyUser", "RegistrationLock", "User", "UserManager", "normalize_email"]
+__all__ = [
+    "AbstractCtfyUser",
+    "RegistrationLock",
+    "User",
+    "UserManager",
+    "email_lookalike_problem",
+    "normalize_email",
+]
 
 
 def normalize_email(email: str) -> str:
-    """Emails are the login: stored stripped and lower-cased, the whole address as ctfy does."""
-    return (email or "").strip().lower()
+    """Emails are the login: stored in one form, so one address cannot be spelt two ways.
+
+    NFKC first (fullwidth letters become ASCII ones, the ``fi`` ligature ``fi``), then stripped and
+    lower-cased, the whole address as ctfy does. Every door that takes an address (register,
+    sign-in, provider sign-in, admin search, commands) looks it up in this form.
+    """
+    text = unicodedata.normalize("NFKC", email or "").strip().lower()
+    return unicodedata.normalize("NFKC", text)  # lower() may leave a non-NFKC sequence
+
+
+#: Letters that pass for ``i``/``j`` once the dot is dropped or added: dotless i and j (U+0131,
+#: U+0237), and the combining dot (U+0307) that a dotted capital I (U+0130) leaves on ``i``.
+_DOT_LOOKALIKES = frozenset({"\u0131", "\u0237", "\u0307"})
+#: Scripts that may share one label (Unicode TR39 "highly restrictive": Japanese, Chinese and
+#: Korean writing mix Han with their own scripts and with Latin).
+_SCRIPT_MIXES = (
+    frozenset({"LATIN", "HAN", "HIRAGANA", "KATAKANA"}),
+    frozenset({"LATIN", "HAN", "BOPOMOFO"}),
+    frozenset({"LATIN", "HAN", "HANGUL"}),
+)
+
+
+def _script(letter: str) -> str:
+    word = unicodedata.name(letter, "UNKNOWN").split(" ", 1)[0]
+    return "HAN" if word == "CJK" else word
+
+
+def _mixes_scripts(part: str) -> bool:
+    scripts = {_script(ch) for ch in part if unicodedata.category(ch).startswith("L")}
+    scripts.discard("KATAKANA-HIRAGANA")  # the prolonged sound mark, common to both
+    return len(scripts) > 1 and not any(scripts <= allowed for allowed in _SCRIPT_MIXES)
+
+
+def email_lookalike_problem(email: str) -> str | None:
+    """Why a normalised address could pass for another one (a reason to refuse it), or ``None``.
+
+    Refused: a dotless or dotted ``i`` (U+0131, U+0130; also U+0237) in the part before the
+    ``@``, and a label (a dot-separated part) mixing scripts, such as a Cyrillic ``a`` (U+0430)
+    in ``example.com``. NFKC (:func:`normalize_email`) already folds fullwidth and other
+    compatibility forms.
+    """
+    local, _, domain = email.rpartition("@")
+    if _DOT_LOOKALIKES & set(local):
+        return "the part before the @-sign has a dotless or dotted i, a look-alike of i"
+    if any(_mixes_scripts(atom) for atom in local.split(".")):
+        return "the part before the @-sign mixes scripts, as look-alike addresses do"
+    if any(_mixes_scripts(label) for label in domain.split(".")):
+        return "a label of the domain mixes scripts, as look-alike domains do"
+    return None
 
 
 class UserQuerySet(models.QuerySet["AbstractCtfyUser"]):
     def update(self, **kwargs: Any) -> int:
-        """``QuerySet.update`` that also invalidates cached credentials of the users it changes."""
+        """``QuerySet.update`` that also invalidates cached credentials of the users it changes.
+
+        The invalidation is recorded before the rows are written: when the credential cache
+        cannot record it, ``CredentialCacheUnavailable`` is raised and nothing is written.
+        """
         from ctfy_auth import credential_cache
 
         if not credential_cache.enabled() or set(kwargs) <= credential_cache.QUIET_USER_FIELDS:
             return super().update(**kwargs)
         ids = list(self.values_list("pk", flat=True))
-        count = super().update(**kwargs)
-        credential_cache.forget_users(ids, using=self.db)
-        return count
+        with credential_cache.invalidating_users(ids, using=self.db):
+            return super().update(**kwargs)
 
 
 class UserManager(BaseUserManager["AbstractCtfyUser"]):
@@ -135,6 +194,9 @@ class AbstractCtfyUser(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email(self.email or "") or None
+        problem = email_lookalike_problem(self.email or "")
+        if problem:
+            raise ValidationError({"email": _("Not accepted: %s.") % problem}, code="invalid")
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = normalize_email(self.email or "") or None

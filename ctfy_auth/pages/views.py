@@ -3,21 +3,32 @@
 Plain Django views and templates, no JavaScript. Sign-in uses Django's session
 (``django.contrib.auth.login``) after :func:`ctfy_auth.services.accounts.check_credentials`,
 so the page spends the same Argon2 time on unknown emails and shares the API's
-``login`` rate bucket. Every step is CSRF-protected; a GET never changes state:
-the code from ``?user_code=`` is only prefilled, and the person confirms it.
-Pages are never framed (``X-Frame-Options: DENY``) nor cached.
+``login`` rate counter and the per-account password budget. Every step is
+CSRF-protected; a GET never changes state: the code from ``?user_code=`` is only
+prefilled, and the person confirms it.
+Pages are never framed (``X-Frame-Options: DENY``) nor cached, and carry a
+``Content-Security-Policy`` that allows no script, no connection and no foreign
+resource: only the inline stylesheet ``ctfy_auth/_style.css`` (by its hash), forms
+posting to this site, and no framing.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import posixpath
+import unicodedata
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
@@ -26,20 +37,52 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ctfy_auth.api.exception_handler import answer_database_outages
 from ctfy_auth.exceptions import CtfyError, DeviceCodeInvalid, RateLimited
 from ctfy_auth.models import DeviceRequest
 from ctfy_auth.pages.forms import DecisionForm, SignInForm, UserCodeForm
 from ctfy_auth.services import accounts, devices
-from ctfy_auth.throttling import check_rate
+from ctfy_auth.throttling import check_rate, client_ip
 
 __all__ = ["decide", "device", "sign_in", "sign_out"]
 
 _TEMPLATES = "ctfy_auth/device/"
 
 
+#: The pages' only inline content; ``base.html`` includes it inside ``<style>``.
+_STYLE_TEMPLATE = "ctfy_auth/_style.css"
+
+
+def _content_security_policy() -> str:
+    """No script, no fetch, no foreign resource; the one stylesheet by its SHA-256."""
+    style = render_to_string(_STYLE_TEMPLATE).encode()
+    style_hash = base64.b64encode(hashlib.sha256(style).digest()).decode()
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"style-src 'sha256-{style_hash}'",
+            "img-src data:",  # the empty favicon, so browsers do not ask for /favicon.ico
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ]
+    )
+
+
+def _csp(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = _content_security_policy()
+        return response
+
+    return wrapped
+
+
 def _page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Every page: CSRF-checked, never framed, never cached."""
-    return xframe_options_deny(never_cache(csrf_protect(view)))
+    """Every page: CSRF-checked, never framed, never cached, under a strict CSP."""
+    # An unreachable database (the session, the sign-in) answers the API's 503 envelope.
+    return _csp(xframe_options_deny(never_cache(answer_database_outages(csrf_protect(view)))))
 
 
 def _signed_in(request: HttpRequest) -> bool:
@@ -58,13 +101,30 @@ def _device_url(user_code: str = "") -> str:
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
-    """``candidate`` when it stays on this site and on the device page; else the page itself."""
-    same_site = bool(candidate) and url_has_allowed_host_and_scheme(
+    """The device page (with ``candidate``'s ``user_code``) when ``candidate`` names it.
+
+    Anything else gives the page itself. The path is judged normalised (percent-decoded,
+    ``\\`` read as ``/``, dot segments resolved) and compared with the device page's path
+    exactly, so ``/devicex`` and ``/device/../admin/`` do not pass; the redirect is rebuilt
+    from the page's path and the code, never echoed.
+    """
+    if not candidate or not url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    if same_site and candidate and candidate.startswith(reverse("ctfy_auth_pages:device")):
-        return candidate
-    return _device_url()
+    ):
+        return _device_url()
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return _device_url()
+    path = unquote(parts.path).replace("\\", "/")
+    if parts.scheme or parts.netloc or not path.startswith("/"):
+        return _device_url()
+    if any(unicodedata.category(char) == "Cc" for char in path):
+        return _device_url()
+    if posixpath.normpath(path) != reverse("ctfy_auth_pages:device"):
+        return _device_url()
+    user_code = parse_qs(parts.query).get("user_code", [""])[0][:64]
+    return _device_url(user_code)
 
 
 def _session_backend() -> str:
@@ -74,8 +134,12 @@ def _session_backend() -> str:
 
 
 def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    """429 past a limit; 503 when a limit that guards a secret cannot be counted."""
     response = render(
-        request, _TEMPLATES + "rate_limited.html", {"retry_after": exc.retry_after}, status=429
+        request,
+        _TEMPLATES + "rate_limited.html",
+        {"retry_after": exc.retry_after},
+        status=exc.status_code,
     )
     response["Retry-After"] = str(exc.retry_after)
     return response
@@ -108,7 +172,7 @@ def device(request: HttpRequest) -> HttpResponse:
         return _enter_code(request, form, status=400)
     user_code = form.cleaned_data["user_code"]
     try:
-        row = devices.info(request.user, user_code)
+        row = devices.info(request.user, user_code, client_ip=client_ip(request))
     except RateLimited as exc:
         return _rate_limited(request, exc)
     except DeviceCodeInvalid as exc:
@@ -138,7 +202,8 @@ def decide(request: HttpRequest) -> HttpResponse:
     user_code = form.cleaned_data["user_code"]
     approve = form.cleaned_data["decision"] == "approve"
     try:
-        row = devices.decide(request.user, user_code, approve=approve)
+        ip = client_ip(request)
+        row = devices.decide(request.user, user_code, approve=approve, client_ip=ip)
     except RateLimited as exc:
         return _rate_limited(request, exc)
     except DeviceCodeInvalid as exc:

@@ -26,12 +26,20 @@ class ProviderError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """Who the provider says signed in; ``email`` is ``""`` when it gave none we trust."""
+    """Who the provider says signed in; ``email`` is ``""`` when it gave none we trust.
+
+    ``email_verified``: the address may be used (merge by email, the account's
+    address). ``email_vouched``: it is trusted only because the configuration says
+    so (an OIDC issuer that sends no usable ``email_verified`` claim, with
+    ``trust_email_without_claim``), not because the provider proved it; such an
+    address never grants a role.
+    """
 
     provider: str
     provider_user_id: str
     email: str = ""
     email_verified: bool = False
+    email_vouched: bool = False
     login: str = ""
     display_name: str = ""
     avatar_url: str = ""

@@ -49,7 +49,9 @@ class GitHubProvider(Provider):
             (
                 str(row["email"])
                 for row in emails
-                if isinstance(row, dict) and row.get("primary") and row.get("verified")
+                if isinstance(row, dict)
+                and row.get("primary") is True
+                and row.get("verified") is True
             ),
             "",
         )

@@ -5,6 +5,9 @@ against the issuer's published JWKS (asymmetric algorithms only, never ``none``)
 then ``iss``, ``aud`` (and ``azp`` when there are several audiences), ``exp``,
 ``sub`` and the ``nonce`` this sign-in sent. The profile comes from the token's
 claims, completed from the userinfo endpoint when the token carries no email.
+The address counts as verified only when ``email_verified`` is the JSON boolean
+``true``, or, by the provider's explicit ``trust_email_without_claim`` opt-in,
+when the claim is missing (see :meth:`OIDCProvider.email_status`).
 """
 
 from __future__ import annotations
@@ -50,13 +53,6 @@ _discovery_lock = threading.Lock()
 def clear_discovery_cache() -> None:
     with _discovery_lock:
         _discovery.clear()
-
-
-def _truthy(value: Any) -> bool:
-    """``email_verified`` as issuers send it: a boolean, or the strings ``"true"``/``"false"``."""
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return bool(value)
 
 
 class OIDCProvider(Provider):
@@ -108,7 +104,28 @@ class OIDCProvider(Provider):
         return str(self.discovery()["token_endpoint"])
 
     def trust_email_verified(self) -> bool:
+        """``False``: the issuer's addresses prove nothing; its email is ignored."""
         return bool(self.config.get("trust_email_verified", True))
+
+    def trust_email_without_claim(self) -> bool:
+        """``True``: an address without a usable ``email_verified`` claim counts as verified."""
+        return self.config.get("trust_email_without_claim", False) is True
+
+    def email_status(self, claims: dict[str, Any]) -> tuple[bool, bool]:
+        """``(verified, vouched)`` for the claims' address.
+
+        Only a JSON ``true`` proves it, ``false`` never does; anything else (no
+        claim, ``null``, the string ``"true"``) proves nothing unless this provider
+        opts in with ``trust_email_without_claim``, and then it is *vouched*: usable
+        for the account, never for a role. Wire §4.5 counts an absent claim as true:
+        an issuer that lets people edit their address would then hand out accounts.
+        """
+        claim = claims.get("email_verified")
+        if claim is True:
+            return True, False
+        if claim is not False and self.trust_email_without_claim():
+            return True, True
+        return False, False
 
     def read_profile(self, session: OAuth2Session, token: dict[str, Any], nonce: str) -> Profile:
         document = self.discovery()
@@ -118,16 +135,17 @@ class OIDCProvider(Provider):
             if isinstance(userinfo, dict) and userinfo.get("sub") == claims["sub"]:
                 claims = {**userinfo, **claims}
         email = str(claims.get("email") or "")
-        # Wire §4.5: an absent email_verified counts as true; a configuration that does not
-        # trust the issuer's addresses blanks the email instead (no merge, no address).
-        verified = _truthy(claims.get("email_verified", True))
-        if not self.trust_email_verified():
-            email, verified = "", True
+        verified, vouched = self.email_status(claims)
+        if not email or not self.trust_email_verified():
+            # No address, or a configuration that does not trust the issuer's addresses
+            # (the email is blanked: no merge, no address): nothing to verify.
+            email, verified, vouched = "", True, False
         return Profile(
             provider=self.name,
             provider_user_id=str(claims["sub"]),
             email=email,
             email_verified=verified,
+            email_vouched=vouched,
             login=str(claims.get("preferred_username") or ""),
             display_name=str(claims.get("name") or claims.get("preferred_username") or ""),
             avatar_url=str(claims.get("picture") or ""),

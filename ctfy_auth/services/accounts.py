@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ctfy_auth import signals
 from ctfy_auth.conf import app_settings
-from ctfy_auth.constants import Role
+from ctfy_auth.constants import Role, TokenKind
 from ctfy_auth.exceptions import (
     AccountEmailMissing,
     EmailBelongsToOtherAccount,
@@ -34,10 +34,12 @@ from ctfy_auth.principal import Principal
 from ctfy_auth.services import tokens as token_services
 from ctfy_auth.services._common import ClientInfo, require_sudo, send_on_commit
 from ctfy_auth.services.identities import has_sign_in_identity, lock_user
+from ctfy_auth.throttling import Attempt, spend
 
 __all__ = [
     "check_credentials",
     "check_password_strength",
+    "password_attempt",
     "reauthenticate",
     "register",
     "remove_password",
@@ -70,6 +72,50 @@ def _dummy_verify(password: str) -> None:
         _dummy_hashes.setdefault(key, make_password(secrets.token_urlsafe(24)))
         return
     check_password(password, encoded)
+
+
+def password_attempt(*, email: str | None = None, user: Any = None) -> Attempt:
+    """Take one unit of the account's ``password_check`` budget, before a password is checked.
+
+    Every door that checks a password (``POST /auth/login``, the ``/device`` page's
+    sign-in, the throttled admin login, ``POST /auth/password``,
+    ``POST /me/reauthenticate``) spends the same per-account budget
+    (``THROTTLE_RATES["password_check"]``), whichever client calls. Sign-in doors
+    name the account by ``email``, normalised, so an unknown address has a budget
+    exactly like a known one and the answer never tells them apart; doors that
+    already know the account pass ``user`` and land on the same counter. The caller
+    refunds the unit when the password was right, so only wrong ones stay counted;
+    the unit is taken first (incr-then-compare), so concurrent guesses never get
+    past the budget. Past it: 429 ``rate_limited``; throttle cache unreachable: 503
+    ``rate_limit_unavailable`` (a password is a secret: this budget fails closed).
+    """
+    if user is not None:
+        email = user.email or None
+        subject = f"email:{normalize_email(email)}" if email else f"user:{user.pk}"
+    else:
+        subject = f"email:{normalize_email(email or '')}"
+    rate = (
+        app_settings.THROTTLE_RATES.get("password_check") if app_settings.THROTTLE_ENABLED else ""
+    )
+    return spend(
+        [("password_check", subject, rate or "")],
+        message="Too many password attempts for this account",
+    )
+
+
+def _revoke_other_credentials(user: Any, principal: Principal) -> None:
+    """After a password change: sign out the account's other sessions (and API tokens if asked).
+
+    The calling token stays valid. Runs inside the caller's transaction, so the
+    change and the revocation commit together.
+    """
+    kinds = []
+    if app_settings.REVOKE_SESSIONS_ON_PASSWORD_CHANGE:
+        kinds.append(TokenKind.SESSION)
+    if app_settings.REVOKE_API_TOKENS_ON_PASSWORD_CHANGE:
+        kinds.append(TokenKind.API)
+    if kinds:
+        token_services.revoke_all(user, except_token_id=principal.token_id, by=user, kinds=kinds)
 
 
 def check_password_strength(password: str, user: Any = None) -> None:
@@ -150,6 +196,7 @@ def check_credentials(*, email: str, password: str) -> Any:
     """
     _ensure_enabled()
     email = normalize_email(email)
+    attempt = password_attempt(email=email)
     User = get_user_model()
     user = User.objects.filter(email=email).first()
     if user is None or not user.has_usable_password():
@@ -160,6 +207,7 @@ def check_credentials(*, email: str, password: str) -> Any:
     if not ok or user is None:
         send_on_commit(signals.login_failed, User, email=email)
         raise InvalidCredentials()
+    attempt.refund()
     now = timezone.now()
     User.objects.filter(pk=user.pk).update(last_login=now)
     user.last_login = now
@@ -177,8 +225,12 @@ def set_password(principal: Principal, *, new_password: str, current_password: s
         user = lock_user(principal.user)
         first_time = not user.has_usable_password()
         if not first_time:
-            if not current_password or not check_password(current_password, user.password):
+            if not current_password:
                 raise WrongCurrentPassword()
+            attempt = password_attempt(user=user)
+            if not check_password(current_password, user.password):
+                raise WrongCurrentPassword()
+            attempt.refund()
         else:
             # A first password is a second way in: a stolen session must not mint one.
             require_sudo(principal)
@@ -187,8 +239,7 @@ def set_password(principal: Principal, *, new_password: str, current_password: s
         user.set_password(new_password)
         user.password_changed_at = timezone.now()
         user.save(update_fields=["password", "password_changed_at"])
-        if app_settings.REVOKE_SESSIONS_ON_PASSWORD_CHANGE:
-            token_services.revoke_all(user, except_token_id=principal.token_id, by=user)
+        _revoke_other_credentials(user, principal)
         send_on_commit(signals.password_changed, type(user), user=user, first_time=first_time)
     return first_time
 
@@ -206,8 +257,7 @@ def remove_password(principal: Principal) -> None:
         user.set_unusable_password()
         user.password_changed_at = timezone.now()
         user.save(update_fields=["password", "password_changed_at"])
-        if app_settings.REVOKE_SESSIONS_ON_PASSWORD_CHANGE:
-            token_services.revoke_all(user, except_token_id=principal.token_id, by=user)
+        _revoke_other_credentials(user, principal)
         send_on_commit(signals.password_removed, type(user), user=user)
 
 
@@ -225,8 +275,10 @@ def reauthenticate(principal: Principal, *, current_password: str, code: str) ->
         )
     if not current_password:
         raise ReauthProofRequired()
+    attempt = password_attempt(user=user)
     if not user.check_password(current_password):
         raise WrongCurrentPassword()
+    attempt.refund()
     with transaction.atomic():
         stamped = Token.objects.filter(pk=principal.token_id, revoked_at__isnull=True).update(
             reauthenticated_at=timezone.now()

@@ -2,6 +2,11 @@
 
 Role checks (admin / super-admin) belong to the caller (the API's permission
 classes); these functions enforce the rules that hold whoever calls them.
+
+``actor`` is the acting credential (a :class:`~ctfy_auth.principal.Principal`, from the
+REST admin API), whose sudo window must be open for a change, or the acting user when the
+caller has checked its own proof (Django admin requires a recent sign-in of its session,
+see :mod:`ctfy_auth.admin`; management commands run as the operator of the host).
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from ctfy_auth.exceptions import (
 )
 from ctfy_auth.models import Identity, Token
 from ctfy_auth.models._ids import looks_like_id
-from ctfy_auth.services._common import send_on_commit
+from ctfy_auth.models.users import normalize_email
+from ctfy_auth.principal import Principal
+from ctfy_auth.services._common import require_sudo, send_on_commit
 
 __all__ = [
     "ASSIGNABLE_ROLES",
@@ -46,6 +53,15 @@ __all__ = [
     "search_users",
     "trace_token",
 ]
+
+
+def _operator(actor: Any) -> Any:
+    """The acting user; a credential must have its sudo window open (409 otherwise)."""
+    if isinstance(actor, Principal):
+        require_sudo(actor)
+        return actor.user
+    return actor
+
 
 # --- users ------------------------------------------------------------------------------
 
@@ -79,7 +95,9 @@ def search_users(
     users = admin_users()
     if q:
         users = users.filter(
-            Q(display_name__icontains=q) | Q(email__icontains=q) | Q(id__icontains=q)
+            Q(display_name__icontains=q)
+            | Q(email__icontains=normalize_email(q))  # a look-alike spelling finds the address
+            | Q(id__icontains=q)
         )
     if role:
         users = users.filter(role=role)
@@ -99,13 +117,15 @@ def get_user(user_id: str) -> Any:
 def change_role(actor: Any, user_id: str, role: str) -> Any:
     """Set ``role`` (``admin`` or ``user``) on another person; returns the target.
 
-    Refusals, in order: unknown target (404), the actor themself (400), a
-    super-admin target (403). The same role is a no-op. The target's row is
+    Refusals, in order: a credential whose sudo window is closed (409), unknown
+    target (404), the actor themself (400), a super-admin target (403). The same
+    role is a no-op. The target's row is
     locked so two concurrent changes serialise and the checks see the role that
     is written over.
     """
     if role not in ASSIGNABLE_ROLES:  # serializers refuse first; never assign super_admin here
         raise ValueError(f"unassignable role {role!r}")
+    actor = _operator(actor)
     if not looks_like_id(user_id):
         raise UserNotFound()
     with transaction.atomic():
@@ -191,8 +211,9 @@ def admin_revoke_token(actor: Any, token_id: str) -> AdminRevocation:
     """Revoke any user's token. Idempotent: a revoked row keeps its original timestamp.
 
     The row is locked, so of two concurrent revocations exactly one stamps it
-    and sends ``token_revoked``.
+    and sends ``token_revoked``. A credential needs its sudo window open (409).
     """
+    actor = _operator(actor)
     if not looks_like_id(token_id):
         raise TokenNotFound()
     with transaction.atomic():
@@ -217,8 +238,10 @@ def admin_revoke_token(actor: Any, token_id: str) -> AdminRevocation:
 def revoke_tokens(token_ids: Iterable[str], *, by: Any) -> int:
     """Revoke the given tokens that are not revoked yet, in one transaction; returns how many.
 
-    ``token_revoked`` is sent once per owner, after commit.
+    ``token_revoked`` is sent once per owner, after commit. ``by`` is the actor (see
+    the module docstring): a credential needs its sudo window open (409).
     """
+    by = _operator(by)
     ids = [i for i in dict.fromkeys(str(i) for i in token_ids) if looks_like_id(i)]
     if not ids:
         return 0

@@ -230,9 +230,14 @@ def update_api_token(principal: Principal, token_id: str, changes: Mapping[str, 
 
 
 def renew_api_token(principal: Principal, token_id: str, expires_in_days: int | None) -> Token:
-    """Push the expiry out from now, same secret. A lapsed token is rotated, never renewed."""
+    """Push the expiry out from now, same secret. A lapsed token is rotated, never renewed.
+
+    Needs the sudo window, as minting does: a stale credential must not turn a token
+    into one that never expires.
+    """
     with transaction.atomic():
         token = _owned_api_token(principal, token_id)
+        require_sudo(principal)
         now = timezone.now()
         if token.is_expired(now):
             raise TokenExpiredCannotRenew(token_id=token.id)
@@ -250,11 +255,13 @@ def rotate_api_token(
     """A new secret with the same label and scope, as a new row; the old one is revoked first.
 
     Revoke-first compare-and-set: a crash never leaves two live credentials, and of two
-    concurrent rotations exactly one wins. Exempt from the cap (net zero) and from the
-    sudo window; works on expired tokens (that is what it is for).
+    concurrent rotations exactly one wins. Exempt from the cap (net zero), not from the
+    sudo window (a new plaintext is as good as a new token); works on expired tokens
+    (that is what it is for).
     """
     with transaction.atomic():
         old = _owned_api_token(principal, token_id)
+        require_sudo(principal)
         now = timezone.now()
         won = Token.objects.filter(pk=old.pk, revoked_at__isnull=True).update(revoked_at=now)
         if not won:

@@ -6,10 +6,12 @@ polls (:func:`poll`); the person, signed in, approves or denies it
 compare-and-set in the database, so concurrent decisions or polls yield one
 outcome and at most one token per request.
 
-Guessing: a user code is 8 of 31 symbols (31**8 ≈ 8.5e11). Failed entries are
-counted per account and globally (:data:`~ctfy_auth.conf.DEFAULTS`
-``DEVICE_FAILED_ENTRY_LIMITS``), so the odds of hitting any live code stay
-negligible; docs/device.md shows the arithmetic.
+Guessing: a user code is 8 of 31 symbols (31**8 ≈ 8.5e11). Entries are counted
+per account and per client address (:data:`~ctfy_auth.conf.DEFAULTS`
+``DEVICE_FAILED_ENTRY_LIMITS``), taken before the look-up and given back when
+the code was right, so the odds of hitting any live code stay negligible;
+wrong entries site-wide only raise an alert past ``global`` (a site-wide
+refusal would be a denial of service). docs/device.md shows the arithmetic.
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ from django.utils import timezone
 
 from ctfy_auth import crypto, signals
 from ctfy_auth.conf import app_settings
-from ctfy_auth.exceptions import DeviceCodeInvalid, DeviceCodeUnavailable, RateLimited
+from ctfy_auth.exceptions import DeviceCodeInvalid, DeviceCodeUnavailable
 from ctfy_auth.models import DeviceRequest, DeviceStatus
 from ctfy_auth.services import tokens as token_services
 from ctfy_auth.services._common import ClientInfo, send_on_commit
-from ctfy_auth.throttling import parse_rate
+from ctfy_auth.throttling import Attempt, parse_rate, spend
 
 __all__ = ["DevicePoll", "decide", "info", "poll", "purge_expired", "purgeable", "start"]
 
@@ -115,20 +117,22 @@ def poll(device_code: str, client: ClientInfo) -> DevicePoll:
         user = User.objects.filter(pk=row.user_id, is_active=True).first()
         if user is None:
             return DevicePoll(DeviceStatus.EXPIRED)  # the approver was deactivated since
-        token, plaintext = token_services.mint_session(user, client)
+        # A hand-over proves no password: the CLI's session starts with its sudo window closed.
+        token, plaintext = token_services.mint_session(user, client, reauthenticated=False)
         DeviceRequest.objects.filter(pk=row.pk).update(token=token)
         User.objects.filter(pk=user.pk).update(last_login=now)
         send_on_commit(signals.user_logged_in, User, user=user, method="device")
     return DevicePoll(DeviceStatus.APPROVED, plaintext)
 
 
-def decide(user: Any, user_code: str, *, approve: bool) -> DeviceRequest:
+def decide(user: Any, user_code: str, *, approve: bool, client_ip: str) -> DeviceRequest:
     """Approve or deny a pending, unexpired request by its user code (compare-and-set).
 
     Anything else — malformed, unknown, expired, already decided — is one 404
-    ``device_code_invalid`` and counts as a failed entry.
+    ``device_code_invalid`` and counts as a failed entry of ``user`` and of the
+    client at ``client_ip``.
     """
-    _check_failure_budget(user)
+    attempt = _spend_entry(user, client_ip)
     code = crypto.normalize_user_code(user_code)
     now = timezone.now()
     row = None
@@ -147,20 +151,21 @@ def decide(user: Any, user_code: str, *, approve: bool) -> DeviceRequest:
                 signal = signals.device_approved if approve else signals.device_denied
                 send_on_commit(signal, DeviceRequest, request=row, user=user)
     if row is None:
-        _record_failure(user)
+        _note_wrong_entry()
         raise DeviceCodeInvalid()
+    attempt.refund()
     return row
 
 
-def info(user: Any, user_code: str) -> DeviceRequest:
+def info(user: Any, user_code: str, *, client_ip: str) -> DeviceRequest:
     """The unexpired request this person may see under ``user_code``.
 
     A pending request is visible to any signed-in person (they are about to
     decide it); a decided one only to the person who decided it, so nobody can
     look at somebody else's approval. Anything else is 404 ``device_code_invalid``
-    and counts as a failed entry.
+    and counts as a failed entry of ``user`` and of the client at ``client_ip``.
     """
-    _check_failure_budget(user)
+    attempt = _spend_entry(user, client_ip)
     code = crypto.normalize_user_code(user_code)
     row = None
     if code is not None:
@@ -172,8 +177,9 @@ def info(user: Any, user_code: str) -> DeviceRequest:
             .first()
         )
     if row is None:
-        _record_failure(user)
+        _note_wrong_entry()
         raise DeviceCodeInvalid(DeviceCodeInvalid.not_found_message)
+    attempt.refund()
     return row
 
 
@@ -201,45 +207,44 @@ def purge_expired(cutoff: datetime, *, batch_size: int = 1000) -> int:
 # --- failed user-code entries (RFC 8628 §5.1) ------------------------------------------------
 
 
-def _failure_keys(user: Any) -> list[tuple[str, int, int, str, float]]:
-    """``(cache key, limit, period, unit, window end)`` for each configured failure budget."""
-    now = time.time()
-    keys: list[tuple[str, int, int, str, float]] = []
-    for scope, who in (("account", f"user:{user.pk}"), ("global", "global")):
-        rate = app_settings.DEVICE_FAILED_ENTRY_LIMITS.get(scope)
-        if rate:
-            limit, period, unit = parse_rate(rate)
-            window = int(now // period)
-            key = f"ctfy_auth:device_fail:{who}:{period}:{window}"
-            keys.append((key, limit, period, unit, (window + 1) * period))
-    return keys
+def _spend_entry(user: Any, client_ip: str) -> Attempt:
+    """Take one entry from the ``account`` and ``client`` budgets before the code is looked up.
+
+    Incr-then-compare (:func:`ctfy_auth.throttling.spend`), so concurrent wrong
+    entries never get more than the budget answered "wrong"; the caller refunds a
+    right one. A user code is a guessable secret: with the cache unreachable this
+    refuses with 503 ``rate_limit_unavailable`` rather than let guesses through.
+    """
+    limits = app_settings.DEVICE_FAILED_ENTRY_LIMITS
+    budgets = [("device_entry_account", f"user:{user.pk}", limits.get("account") or "")]
+    if client_ip:
+        budgets.append(("device_entry_client", f"ip:{client_ip}", limits.get("client") or ""))
+    return spend(budgets, message="Too many wrong device codes")
 
 
-def _check_failure_budget(user: Any) -> None:
-    """429 once this account, or everyone together, spent the failed-entry budget."""
+def _note_wrong_entry() -> None:
+    """Count a wrong entry site-wide and log a warning once per window past ``global``.
+
+    Alert-only: refusing everyone once the site-wide count is spent would let one
+    client with a few accounts shut the approval step for every person.
+    """
+    rate = app_settings.DEVICE_FAILED_ENTRY_LIMITS.get("global")
+    if not rate:
+        return
+    limit, period, unit = parse_rate(rate)
+    window = int(time.time() // period)
     cache = caches[app_settings.THROTTLE_CACHE]
-    for key, limit, _period, unit, window_end in _failure_keys(user):
-        try:
-            spent = cache.get(key) or 0
-        except Exception:  # the cache is down: fail open, as the rate limits do
-            logger.warning("ctfy_auth device failure counter unavailable", exc_info=True)
-            return
-        if spent >= limit:
-            raise RateLimited(
-                f"Too many wrong device codes: {limit} per 1 {unit}",
-                retry_after=max(1, int(window_end - time.time())),
-            )
-
-
-def _record_failure(user: Any) -> None:
-    cache = caches[app_settings.THROTTLE_CACHE]
-    for key, _limit, period, _unit, _end in _failure_keys(user):
-        try:
-            cache.add(key, 0, timeout=period + 1)
-            try:
-                cache.incr(key)
-            except ValueError:  # evicted between add and incr
-                cache.set(key, 1, timeout=period + 1)
-        except Exception:
-            logger.warning("ctfy_auth device failure counter unavailable", exc_info=True)
-            return
+    key = f"ctfy_auth:device_wrong_entries:{period}:{window}"
+    try:
+        cache.add(key, 0, timeout=period + 1)
+        count = int(cache.incr(key))
+    except Exception:
+        logger.warning("ctfy_auth device failure counter unavailable", exc_info=True)
+        return
+    if count == limit + 1:
+        logger.warning(
+            "ctfy_auth: more than %d wrong device user codes in one %s site-wide "
+            "(DEVICE_FAILED_ENTRY_LIMITS['global']); someone may be guessing codes",
+            limit,
+            unit,
+        )

@@ -3,20 +3,29 @@
 Start: a server-side :class:`~ctfy_auth.models.OAuthFlow` keeps the PKCE
 verifier, the OIDC nonce, the exact ``redirect_uri`` and, for a link, the
 session that asked; the provider only sees a signed, expiring ``state`` naming
-the flow. A sign-in flow is also bound to the starting browser by a cookie.
+the flow. Every flow, sign-in and link alike, is also bound to the browser that
+started it by a cookie: a URL handed to someone else cannot be finished in
+their browser (login CSRF for a sign-in; for a link, the victim's provider
+identity attached to the attacker's account). Starting a link needs the sudo
+window.
 
 Callback: verify the state, redeem the flow once (compare-and-set), exchange
 the code, refuse unverified addresses, then, in one transaction, one of
 
 * **link**: the session that asked must still be live; an identity held by
   someone else is 409 ``identity_already_linked`` (a link never becomes a
-  sign-in as another person);
+  sign-in as another person); a link never grants a role;
 * **sign-in**: a known identity signs its owner in;
 * **merge**: an unknown identity whose provider-verified email belongs to an
   account that already has a sign-in identity joins that account; an account
   with no sign-in identity (its address never proved) is 409
   ``email_belongs_to_password_account``;
 * **sign-up**: otherwise a new account, never a bootstrap super-admin.
+
+``SUPER_ADMIN_EMAILS`` counts only on a sign-in (sign-up, merge) whose address
+the provider itself proved: never on a link, never through a link-only
+provider, never for an address trusted only by configuration
+(:attr:`~ctfy_auth.providers.Profile.email_vouched`).
 
 Every branch ends with a new session (``pt_``) for the account.
 """
@@ -52,10 +61,10 @@ from ctfy_auth.exceptions import (
     ProviderFailed,
 )
 from ctfy_auth.models import Identity, OAuthFlow, OAuthFlowKind, Token
-from ctfy_auth.models.users import normalize_email
+from ctfy_auth.models.users import email_lookalike_problem, normalize_email
 from ctfy_auth.principal import Principal
 from ctfy_auth.providers import Profile, Provider, ProviderError, configured_provider
-from ctfy_auth.services._common import ClientInfo, send_on_commit
+from ctfy_auth.services._common import ClientInfo, require_sudo, send_on_commit
 from ctfy_auth.services.identities import has_sign_in_identity, lock_user
 from ctfy_auth.services.tokens import mint_session
 
@@ -79,8 +88,8 @@ _MAX_STATE_LENGTH = 1024
 @dataclass(frozen=True, slots=True)
 class Started:
     authorize_url: str
-    #: The secret the starting browser keeps in a cookie (sign-in flows; ``""`` for links).
-    browser_key: str = ""
+    #: The secret the starting browser keeps in a cookie; the callback must present it.
+    browser_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +114,18 @@ def _lifetime() -> int:
     return max(1, min(app_settings.OAUTH_FLOW_LIFETIME_SECONDS, MAX_FLOW_LIFETIME_SECONDS))
 
 
-def _open_flow(provider: Provider, **fields: Any) -> tuple[OAuthFlow, str]:
-    """Store a flow and build the provider URL; nothing is stored if the provider fails."""
+def _open_flow(provider: Provider, **fields: Any) -> Started:
+    """Store a flow bound to a new browser key and build the provider URL.
+
+    Nothing is stored if the provider fails.
+    """
+    browser_key = secrets.token_urlsafe(32)
     flow = OAuthFlow(
         provider=provider.name,
         code_verifier=secrets.token_urlsafe(64),  # 86 characters, within RFC 7636's 43..128
         nonce=secrets.token_urlsafe(24),
         expires_at=timezone.now() + timedelta(seconds=_lifetime()),
+        browser_key_digest=_digest(browser_key),
         **fields,
     )
     state = signing.dumps({"f": flow.pk, "p": provider.name}, salt=STATE_SALT)
@@ -125,7 +139,7 @@ def _open_flow(provider: Provider, **fields: Any) -> tuple[OAuthFlow, str]:
     except ProviderError as exc:  # OIDC discovery failed
         raise ProviderFailed(str(exc)) from None
     flow.save(force_insert=True)
-    return flow, url
+    return Started(authorize_url=url, browser_key=browser_key)
 
 
 def start_login(name: str, *, redirect_to: str, redirect_uri: str) -> Started:
@@ -133,21 +147,22 @@ def start_login(name: str, *, redirect_to: str, redirect_uri: str) -> Started:
     provider = require_provider(name)
     if provider.link_only:
         raise OAuthProviderLinkOnly(name)
-    browser_key = secrets.token_urlsafe(32)
-    _flow, url = _open_flow(
-        provider,
-        kind=OAuthFlowKind.LOGIN,
-        redirect_uri=redirect_uri,
-        redirect_to=redirect_to,
-        browser_key_digest=_digest(browser_key),
+    return _open_flow(
+        provider, kind=OAuthFlowKind.LOGIN, redirect_uri=redirect_uri, redirect_to=redirect_to
     )
-    return Started(authorize_url=url, browser_key=browser_key)
 
 
 def start_link(principal: Principal, name: str, *, redirect_uri: str) -> Started:
-    """A link grant for the calling session (link-only providers included)."""
+    """A link grant for the calling session (link-only providers included).
+
+    It needs the sudo window: a linked identity is a permanent way in that
+    outlives a password change, so a stale stolen session must not add one.
+    The grant is bound to the browser that receives ``Started.browser_key``
+    (the caller sets it as a cookie on the response to the starting request).
+    """
     provider = require_provider(name)
-    _flow, url = _open_flow(
+    require_sudo(principal)
+    return _open_flow(
         provider,
         kind=OAuthFlowKind.LINK,
         redirect_uri=redirect_uri,
@@ -155,7 +170,6 @@ def start_link(principal: Principal, name: str, *, redirect_uri: str) -> Started
         user=principal.user,
         token_id=principal.token_id,
     )
-    return Started(authorize_url=url)
 
 
 def _read_state(state: str) -> dict[str, Any]:
@@ -184,13 +198,18 @@ def _redeem(name: str, state: str, browser_key: str) -> tuple[Provider, OAuthFlo
     if flow is None or flow.provider != name:
         raise OAuthStateInvalid(OAuthStateInvalid.expired)
     link = flow.kind == OAuthFlowKind.LINK
-    if not link:
-        if provider.link_only:  # before the code is spent: a link-only provider never signs in
-            raise OAuthProviderLinkOnly(name)
-        if not (
-            browser_key and constant_time_compare(_digest(browser_key), flow.browser_key_digest)
-        ):
-            raise OAuthStateInvalid(OAuthStateInvalid.other_browser)
+    if not link and provider.link_only:  # before the code is spent: never a sign-in
+        raise OAuthProviderLinkOnly(name)
+    # Before the code is spent or the grant consumed. A link started before links were
+    # bound to a browser has no digest and matches no key: it fails closed.
+    if not (
+        browser_key
+        and flow.browser_key_digest
+        and constant_time_compare(_digest(browser_key), flow.browser_key_digest)
+    ):
+        raise OAuthStateInvalid(
+            OAuthStateInvalid.other_browser_link if link else OAuthStateInvalid.other_browser
+        )
     now = timezone.now()
     taken = OAuthFlow.objects.filter(
         pk=flow.pk, consumed_at__isnull=True, expires_at__gt=now
@@ -214,15 +233,18 @@ def finish(name: str, *, code: str, state: str, browser_key: str, client: Client
         raise ProviderFailed(str(exc)) from None
     if not profile.email_verified:
         raise ProviderEmailUnverified(name)
-    profile = replace(profile, email=normalize_email(profile.email))
+    email = normalize_email(profile.email)
+    if email and email_lookalike_problem(email):
+        # A proved address that could pass for another (mixed scripts, a dotless i) is
+        # refused at every other door: here the account simply gets no address from it.
+        email = ""
+    profile = replace(profile, email=email)
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                if flow.kind == OAuthFlowKind.LINK:
-                    user = _link(flow, provider, profile)
-                else:
-                    user = _sign_in(provider, profile)
-                _refresh_user(user, provider, profile)
+                link = flow.kind == OAuthFlowKind.LINK
+                user = _link(flow, provider, profile) if link else _sign_in(provider, profile)
+                _refresh_user(user, provider, profile, grants_role=not link)
                 _token, plaintext = mint_session(user, client)
                 get_user_model().objects.filter(pk=user.pk).update(last_login=timezone.now())
                 send_on_commit(signals.user_logged_in, type(user), user=user, method=name)
@@ -327,13 +349,16 @@ def _refresh_identity(identity: Identity, profile: Profile) -> None:
     identity.save(update_fields=list(fields))
 
 
-def _refresh_user(user: Any, provider: Provider, profile: Profile) -> None:
+def _refresh_user(user: Any, provider: Provider, profile: Profile, *, grants_role: bool) -> None:
     """Profile fields from the provider, and what its proved address entitles (wire §4.5 step 8).
 
     The account's address is marked verified only when it *is* the proved one
     (not whatever the primary happens to be: wire §7.4). A listed super-admin
-    address counts only when a sign-in provider proves it, and nobody is demoted
-    here (a bootstrap super-admin who links an unlisted provider keeps the role).
+    address counts only on a sign-in (``grants_role``; never on a link, unlike
+    ctfy), through a provider that is not link-only, when the provider itself
+    proved it (not an address trusted by configuration alone); nobody is
+    demoted here (a bootstrap super-admin who links an unlisted provider keeps
+    the role).
     """
     changed: set[str] = set()
     proved = profile.email if profile.email_verified and not provider.link_only else ""
@@ -351,7 +376,13 @@ def _refresh_user(user: Any, provider: Provider, profile: Profile) -> None:
     if proved and user.email == proved and user.email_verified_at is None:
         user.email_verified_at = timezone.now()
         changed.add("email_verified_at")
-    if proved and proved in app_settings.SUPER_ADMIN_EMAILS and user.role != Role.SUPER_ADMIN:
+    if (
+        grants_role
+        and proved
+        and not profile.email_vouched
+        and proved in app_settings.SUPER_ADMIN_EMAILS
+        and user.role != Role.SUPER_ADMIN
+    ):
         user.role = Role.SUPER_ADMIN
         changed.add("role")
     if changed:

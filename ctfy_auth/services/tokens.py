@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -20,11 +21,15 @@ from ctfy_auth.services._common import ClientInfo, send_on_commit
 __all__ = ["mint_session", "revoke", "revoke_all", "revoke_others"]
 
 
-def mint_session(user: Any, client: ClientInfo) -> tuple[Token, str]:
+def mint_session(
+    user: Any, client: ClientInfo, *, reauthenticated: bool = True
+) -> tuple[Token, str]:
     """Mint a ``pt_`` session for ``user``; returns ``(row, plaintext)``, the plaintext once.
 
     A sign-in is a proof of identity, so the new token's sudo window opens now,
-    on this token only.
+    on this token only. A hand-over that proves no secret (the device flow gives a
+    CLI the session a browser approved) passes ``reauthenticated=False``: the new
+    token starts with its window closed.
     """
     now = timezone.now()
     plaintext = crypto.generate(TokenKind.SESSION)
@@ -38,7 +43,7 @@ def mint_session(user: Any, client: ClientInfo) -> tuple[Token, str]:
             expires_at=now + timedelta(seconds=app_settings.SESSION_TOKEN_LIFETIME_SECONDS),
             ip_address=client.ip,
             user_agent=client.user_agent,
-            reauthenticated_at=now,
+            reauthenticated_at=now if reauthenticated else None,
         )
         send_on_commit(signals.token_created, Token, token=token)
     return token, plaintext
@@ -70,9 +75,13 @@ def revoke(principal: Principal, token_id: str) -> Token:
     return token
 
 
-def _revoke_queryset(user: Any, exclude_id: str | None, by: Any) -> int:
+def _revoke_queryset(
+    user: Any, exclude_id: str | None, by: Any, kinds: Collection[str] | None = None
+) -> int:
     with transaction.atomic():
         qs = Token.objects.unrevoked().filter(user=user)
+        if kinds is not None:
+            qs = qs.filter(kind__in=list(kinds))
         if exclude_id is not None:
             qs = qs.exclude(pk=exclude_id)
         ids = list(qs.select_for_update().values_list("pk", flat=True))
@@ -89,6 +98,15 @@ def revoke_others(principal: Principal) -> int:
     return _revoke_queryset(principal.user, principal.token_id, principal.user)
 
 
-def revoke_all(user: Any, *, except_token_id: str | None = None, by: Any = None) -> int:
-    """Revoke every unrevoked token of ``user`` (e.g. on password change, or by an admin)."""
-    return _revoke_queryset(user, except_token_id, by)
+def revoke_all(
+    user: Any,
+    *,
+    except_token_id: str | None = None,
+    by: Any = None,
+    kinds: Collection[str] | None = None,
+) -> int:
+    """Revoke every unrevoked token of ``user`` (of ``kinds`` only, when given).
+
+    E.g. on password change (sessions, and API tokens if the host asks), or by an admin.
+    """
+    return _revoke_queryset(user, except_token_id, by, kinds)

@@ -93,6 +93,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Every transaction takes SQLite's write lock when it begins (BEGIN IMMEDIATE) and waits up
+    # to `timeout` seconds for it; a deferred one that reads, then writes, fails at once with
+    # "database is locked" (a 503) when another request writes at the same time.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 
 if os.environ.get("REDIS_URL"):
     CACHES = {

@@ -5,11 +5,12 @@
   on ``ctfy_auth.api``. Simulated by pointing the connection at a closed port (PostgreSQL) or
   at a path that cannot be opened (SQLite), then restoring it.
 * Throttle cache down (docs/settings.md ``THROTTLE_CACHE``, docs/install.md "Redis for the rate
-  limits", docs/device.md "Guessing a user code"): requests are let through without rate limits
-  and a warning is logged on ``ctfy_auth.throttling``; sign-in and bearer authentication work;
-  the device flow's poll spacing and failed-entry budgets fail open too. Simulated with a Redis
-  cache on a closed port as ``THROTTLE_CACHE``; each test first shows, with a working cache, that
-  the limit it then sees fail open does bite.
+  limits", docs/device.md "Guessing a user code"): the limits that guard a password or a device
+  user code fail closed, with 503 ``rate_limit_unavailable`` and ``Retry-After``, checking
+  nothing; the other limits (registration, device requests, poll spacing) let requests through
+  and log a warning on ``ctfy_auth.throttling``; bearer authentication works. Simulated with a
+  Redis cache on a closed port as ``THROTTLE_CACHE``; each test first shows, with a working
+  cache, that the limit it then sees does bite.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from ctfy_auth.models import DeviceRequest
 from tests.conftest import PASSWORD
 
 API = "/api/v1"
@@ -126,37 +129,49 @@ def warnings_on(caplog: pytest.LogCaptureFixture, logger: str) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == logger and r.levelname == "WARNING"]
 
 
+def assert_limit_unavailable(response: Any) -> None:
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE, response.content
+    body = response.json()
+    assert body["code"] == "rate_limit_unavailable"
+    assert response["Retry-After"] == "30"
+
+
 @pytest.mark.django_db
-def test_sign_in_goes_on_without_rate_limits_while_the_throttle_cache_is_unreachable(
-    account: Any, throttle_cache: Callable[[bool], None], caplog: pytest.LogCaptureFixture
+def test_password_sign_in_fails_closed_while_the_throttle_cache_is_unreachable(
+    account: Any,
+    client_for: Callable[..., APIClient],
+    throttle_cache: Callable[[bool], None],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     anon = APIClient()
     body = {"email": account.email, "password": PASSWORD}
     throttle_cache(True)
     statuses = [anon.post(f"{API}/auth/login", body, format="json").status_code for _ in "ab"]
     assert statuses == [HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS]  # the limit bites
+    session = client_for(account)
 
     throttle_cache(False)
     caplog.set_level(logging.WARNING, logger="ctfy_auth.throttling")
-    tokens = [anon.post(f"{API}/auth/login", body, format="json") for _ in range(3)]
-    assert [r.status_code for r in tokens] == [HTTPStatus.OK] * 3
-    wrong = anon.post(f"{API}/auth/login", {**body, "password": "not it at all"}, format="json")
-    assert wrong.status_code == HTTPStatus.UNAUTHORIZED  # still checking passwords
+    for password in (PASSWORD, "not it at all"):
+        assert_limit_unavailable(
+            anon.post(f"{API}/auth/login", {**body, "password": password}, format="json")
+        )
     assert (
         warnings_on(caplog, "ctfy_auth.throttling")
-        == ["ctfy_auth throttle cache unavailable; not rate limiting"] * 4
+        == ["ctfy_auth throttle cache unavailable; refusing the 'login' bucket"] * 2
     )
-    # Bearer authentication does not need the cache: the new sessions work, a bad one does not.
-    for response in tokens:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
-        assert client.get(f"{API}/me").status_code == HTTPStatus.OK
-    client.credentials(HTTP_AUTHORIZATION="Bearer pt_" + "0" * 49)
-    assert client.get(f"{API}/me").status_code == HTTPStatus.FORBIDDEN
+    # A bucket that guards no secret still lets requests through.
+    new = {"email": "new@example.com", "password": PASSWORD, "display_name": "New"}
+    assert anon.post(f"{API}/auth/register", new, format="json").status_code == HTTPStatus.OK
+    # Bearer authentication does not need the cache: a session works, a bad one does not.
+    assert session.get(f"{API}/me").status_code == HTTPStatus.OK
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Bearer pt_" + "0" * 49)
+    assert bad.get(f"{API}/me").status_code == HTTPStatus.FORBIDDEN
 
 
 @pytest.mark.django_db
-def test_the_device_failed_entry_budget_fails_open_while_the_throttle_cache_is_unreachable(
+def test_the_device_failed_entry_budget_fails_closed_while_the_throttle_cache_is_unreachable(
     account: Any,
     client_for: Callable[..., APIClient],
     throttle_cache: Callable[[bool], None],
@@ -175,28 +190,31 @@ def test_the_device_failed_entry_budget_fails_open_while_the_throttle_cache_is_u
     assert wrong_entries() == [404, 429, 429]  # the budget (1 an hour) bites
 
     throttle_cache(False)
-    caplog.set_level(logging.WARNING, logger="ctfy_auth.services.devices")
-    assert wrong_entries() == [404, 404, 404]
-    assert warnings_on(caplog, "ctfy_auth.services.devices")
-    code = APIClient().post(f"{API}/auth/device/code").json()["user_code"]
-    approved = person.post(approve, {"user_code": code}, format="json")
-    assert approved.status_code == HTTPStatus.OK and approved.json()["status"] == "approved"
+    caplog.set_level(logging.WARNING, logger="ctfy_auth.throttling")
+    assert wrong_entries() == [503, 503, 503]
+    code = APIClient().post(f"{API}/auth/device/code").json()["user_code"]  # devices go on
+    assert_limit_unavailable(person.post(approve, {"user_code": code}, format="json"))
+    assert_limit_unavailable(person.get(f"{API}/auth/device/info", {"user_code": code}))
+    assert DeviceRequest.objects.get(user_code=code.replace("-", "")).status == "pending"
+    assert warnings_on(caplog, "ctfy_auth.throttling")
 
 
 @pytest.mark.django_db
 def test_device_poll_spacing_fails_open_while_the_throttle_cache_is_unreachable(
     account: Any,
-    client_for: Callable[..., APIClient],
     throttle_cache: Callable[[bool], None],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    person, device = client_for(account), APIClient()
+    device = APIClient()
 
     def poll_approve_poll() -> list[str]:
         code = device.post(f"{API}/auth/device/code").json()
         body = {"device_code": code["device_code"]}
         first = device.post(f"{API}/auth/device/token", body, format="json").json()["status"]
-        person.post(f"{API}/auth/device/approve", {"user_code": code["user_code"]}, format="json")
+        # Approved in the database: the approve route itself fails closed without the cache.
+        DeviceRequest.objects.filter(user_code=code["user_code"].replace("-", "")).update(
+            status="approved", user=account, decided_at=timezone.now()
+        )
         second = device.post(f"{API}/auth/device/token", body, format="json").json()["status"]
         return [first, second]
 

@@ -240,6 +240,8 @@ def exception_arguments(world: World) -> dict[str, Any]:
         "granted": token.permissions["submissions"],
         "window_seconds": 900,
         "retry_after": 30,
+        "max_bytes": 2_621_440,
+        "max_depth": 32,
         "provider": identity.provider,
         # Rows themselves, should an exception ever take one.
         "token": token,

@@ -277,3 +277,20 @@ def test_throttle_switch_off(api_client, settings):
     }
     body = {"email": "nobody@example.com", "password": "whatever it is"}
     assert {api_client.post(LOGIN, body, format="json").status_code for _ in range(3)} == {401}
+
+
+@pytest.mark.parametrize(
+    ("email", "stored"),
+    [
+        ("\u0438\u0432\u0430\u043d@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444", None),
+        ("\u7530\u4e2d\u305f\u306a\u304b@example.jp", None),  # Han with Hiragana: one writing
+        ("J\u00fcrgen@B\u00fccher.de", "j\u00fcrgen@b\u00fccher.de"),
+        ("ayse@\u0131\u015f\u0131k.com.tr", None),  # dotless i is refused before the @ only
+    ],
+    ids=["cyrillic", "japanese", "latin-accents", "turkish-domain"],
+)
+def test_addresses_written_in_one_script_are_accepted(api_client, email, stored):
+    # The look-alike refusals (tests/security/test_email_lookalikes.py) leave these alone.
+    response = register(api_client, email=email)
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert get_user_model().objects.get().email == (stored or email)

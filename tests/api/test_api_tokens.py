@@ -396,6 +396,10 @@ def test_renew_measures_from_now_and_keeps_the_secret(user, user_client, client_
     response = stale(user, client_for).post(
         f"{URL}/{minted['id']}/renew", {"expires_in_days": 2}, format="json"
     )
+    assert (response.status_code, response.json()["code"]) == (409, "reauthentication_required")
+    response = user_client.post(
+        f"{URL}/{minted['id']}/renew", {"expires_in_days": 2}, format="json"
+    )
     assert response.status_code == HTTPStatus.OK
     token = Token.objects.get(pk=minted["id"])
     assert timedelta(days=1, hours=23) < token.expires_at - timezone.now() <= timedelta(days=2)
@@ -440,6 +444,8 @@ def test_rotate_revives_an_expired_token_as_a_new_row(
     response = stale(user, client_for).post(
         f"{URL}/{old.id}/rotate", {"expires_in_days": 7}, format="json"
     )
+    assert (response.status_code, response.json()["code"]) == (409, "reauthentication_required")
+    response = user_client.post(f"{URL}/{old.id}/rotate", {"expires_in_days": 7}, format="json")
     assert response.status_code == HTTPStatus.OK
     body = response.json()
     assert body["id"] != old.id

@@ -127,7 +127,7 @@ def test_pending_then_approved_then_expired_and_exactly_one_token(approver):
     token = Token.objects.get(digest=crypto.digest(result["token"]))
     assert token.user == approver.user
     assert (token.ip_address, token.user_agent) == ("198.51.100.9", "poller/1")
-    assert token.reauthenticated_at is not None
+    assert token.reauthenticated_at is None  # a hand-over proves no password: sudo closed
     assert approver.user.last_login is None
     approver.user.refresh_from_db()
     assert approver.user.last_login is not None  # the admin list's "last active"
@@ -308,13 +308,39 @@ def test_wrong_user_codes_are_limited_per_account(approver, user_factory, client
 @override_settings(
     CTFY_AUTH={"DEVICE_FAILED_ENTRY_LIMITS": {"account": "100/hour", "global": "4/hour"}}
 )
-def test_wrong_user_codes_are_limited_globally(user_factory, client_for):
-    for _ in range(4):
+def test_wrong_user_codes_past_the_global_budget_only_raise_an_alert(
+    user_factory, client_for, caplog
+):
+    caplog.set_level("WARNING", logger="ctfy_auth.services.devices")
+    for i in range(6):
+        guesser = client_for(user_factory())
+        wrong = guesser.get(INFO, {"user_code": "ZZZZ-ZZZZ"}, REMOTE_ADDR=f"203.0.113.{i}")
+        assert wrong.status_code == HTTPStatus.NOT_FOUND
+    alerts = [r.getMessage() for r in caplog.records if r.name == "ctfy_auth.services.devices"]
+    assert alerts == [
+        "ctfy_auth: more than 4 wrong device user codes in one hour site-wide "
+        "(DEVICE_FAILED_ENTRY_LIMITS['global']); someone may be guessing codes"
+    ]
+    code = request_code()["user_code"]
+    response = client_for(user_factory()).get(INFO, {"user_code": code})
+    assert response.status_code == HTTPStatus.OK
+
+
+@override_settings(
+    CTFY_AUTH={"DEVICE_FAILED_ENTRY_LIMITS": {"account": "100/hour", "client": "3/hour"}}
+)
+def test_wrong_user_codes_are_limited_per_client_address(user_factory, client_for):
+    for _ in range(3):
         guesser = client_for(user_factory())
         assert guesser.get(INFO, {"user_code": "ZZZZ-ZZZZ"}).status_code == HTTPStatus.NOT_FOUND
     code = request_code()["user_code"]
-    response = client_for(user_factory()).get(INFO, {"user_code": code})
-    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    fresh_account = client_for(user_factory())
+    blocked = fresh_account.post(APPROVE, {"user_code": code}, format="json")
+    assert blocked.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    elsewhere = fresh_account.post(
+        APPROVE, {"user_code": code}, format="json", REMOTE_ADDR="198.51.100.7"
+    )
+    assert elsewhere.status_code == HTTPStatus.OK
 
 
 def test_successful_entries_do_not_count_as_failures(approver):

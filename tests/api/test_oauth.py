@@ -108,9 +108,10 @@ def _error(response: Any) -> tuple[int, str]:
 
 
 def _link(providers: dict[str, Any], client: APIClient, name: str, who: str) -> Any:
+    """Start a link with ``client`` and finish it in the same browser (it holds the cookie)."""
     response = client.post(f"/api/v1/auth/identities/link/{name}")
     assert response.status_code == HTTPStatus.OK, response.content
-    return _callback(APIClient(), _approve(providers, name, response.json()["authorize_url"], who))
+    return _callback(client, _approve(providers, name, response.json()["authorize_url"], who))
 
 
 # --- configuration ---------------------------------------------------------------------------
@@ -254,9 +255,19 @@ def test_an_oidc_sign_in_validates_the_id_token_and_creates_an_account(providers
         assert authorize["prompt"] == "select_account"
 
 
-def test_oidc_without_email_verified_claim_counts_as_verified(providers):
+def test_oidc_without_email_verified_claim_is_unverified(providers):
+    # Unlike wire §4.5 (absent counts as true): only a JSON true proves the address.
     providers["oidc"].set_user("sub-2", email="grace@example.com")
-    assert _me(_landing(sign_in(providers, "oidc", "sub-2"))["token"])["email_verified"] is True
+    assert _error(sign_in(providers, "oidc", "sub-2")) == (400, "provider_email_unverified")
+    assert get_user_model().objects.count() == 0
+
+
+def test_oidc_without_email_verified_claim_is_trusted_by_opt_in(providers, settings):
+    settings.CTFY_AUTH["PROVIDERS"]["oidc"]["trust_email_without_claim"] = True
+    settings.CTFY_AUTH = dict(settings.CTFY_AUTH)
+    providers["oidc"].set_user("sub-2", email="grace@example.com")
+    me = _me(_landing(sign_in(providers, "oidc", "sub-2"))["token"])
+    assert (me["email"], me["email_verified"]) == ("grace@example.com", True)
 
 
 def test_an_untrusted_issuer_email_is_ignored(providers, settings, user_factory):
@@ -512,8 +523,12 @@ def test_a_link_grant_is_single_use(providers, user, client_for):
     client = client_for(user)
     authorize = client.post("/api/v1/auth/identities/link/github").json()["authorize_url"]
     location = _approve(providers, "github", authorize, "octocat")
-    assert _callback(APIClient(), location).status_code == HTTPStatus.FOUND
-    assert _error(_callback(APIClient(), location)) == (400, "oauth_link_session_expired")
+    # The callback forgets the browser key; a replay in the same browser still holding it
+    # (or a copy of it) finds the grant spent.
+    key = client.cookies["ctfy_auth_oauth"].value
+    assert _callback(client, location).status_code == HTTPStatus.FOUND
+    client.cookies["ctfy_auth_oauth"] = key
+    assert _error(_callback(client, location)) == (400, "oauth_link_session_expired")
 
 
 def test_a_link_whose_session_was_revoked_does_not_complete(providers, user, client_for):
@@ -521,7 +536,7 @@ def test_a_link_whose_session_was_revoked_does_not_complete(providers, user, cli
     client = client_for(user)
     authorize = client.post("/api/v1/auth/identities/link/github").json()["authorize_url"]
     Token.objects.filter(user=user).update(revoked_at=Token.objects.get(user=user).created_at)
-    response = _callback(APIClient(), _approve(providers, "github", authorize, "octocat"))
+    response = _callback(client, _approve(providers, "github", authorize, "octocat"))
     assert _error(response) == (400, "oauth_link_session_expired")
     assert Identity.objects.count() == 0
 
@@ -559,7 +574,9 @@ def test_listed_super_admin_emails_count_only_when_a_provider_proves_them(provid
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {second.json()['token']}")
     linked = _landing(_link(providers, client, "oidc", "sub-t"))
-    assert _me(linked["token"])["role"] == "super_admin"
+    assert _me(linked["token"])["role"] == "user"  # a link never grants a role (unlike ctfy)
+    # Signing in with the identity the provider proved it for does.
+    assert _me(_landing(sign_in(providers, "oidc", "sub-t"))["token"])["role"] == "super_admin"
 
 
 # --- the last way in, after linking and unlinking -------------------------------------------

@@ -54,14 +54,14 @@ def test_weak_new_password_is_422_before_the_current_check(user, user_client):
     assert response.json()["code"] == "weak_password"
 
 
-def test_other_sessions_survive_a_change_by_default(user, user_client, client_for):
+def test_setting_can_keep_other_sessions_on_change(user, user_client, client_for, settings):
+    settings.CTFY_AUTH = {**settings.CTFY_AUTH, "REVOKE_SESSIONS_ON_PASSWORD_CHANGE": False}
     other = client_for(user)
     set_password(user_client)
     assert other.get("/api/v1/me").status_code == HTTPStatus.OK
 
 
-def test_setting_can_revoke_other_sessions_on_change(user, user_client, client_for, settings):
-    settings.CTFY_AUTH = {**settings.CTFY_AUTH, "REVOKE_SESSIONS_ON_PASSWORD_CHANGE": True}
+def test_a_change_revokes_other_sessions_by_default(user, user_client, client_for):
     other = client_for(user)
     set_password(user_client)
     assert other.get("/api/v1/me").status_code == HTTPStatus.FORBIDDEN

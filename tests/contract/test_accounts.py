@@ -211,9 +211,21 @@ def test_an_identity_linked_through_the_provider_is_listed_and_can_be_unbound(
 
     link = auth.start_oauth_link("oidc")
     assert link.authorize_url.startswith(oidc.authorize_url)
-    callback = oidc.approve(link.authorize_url, "ada-sso")  # the person consents in a browser
+    # A link is bound to the client that started it (a cookie on the start's response): a
+    # browser other than the SDK's client cannot finish it, and nothing is linked.
+    elsewhere = httpx.get(oidc.approve(link.authorize_url, "ada-sso"), follow_redirects=False)
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (400, "http_400")
+    assert "another browser" in elsewhere.json()["detail"]
+    assert [r.provider for r in auth.list_identities()] == ["password"]
+
+    # The front end starts the link from the browser that then opens the URL.
+    browser = httpx.Client(headers={"Authorization": f"Bearer {account.token}"})
+    started = browser.post(f"{server.url}/api/v1/auth/identities/link/oidc")
+    assert started.status_code == 200, started.text
+    callback = oidc.approve(started.json()["authorize_url"], "ada-sso")  # the person consents
     assert callback.startswith(f"{server.url}/api/v1/auth/callback/oidc?")
-    landing = httpx.get(callback, follow_redirects=False)
+    landing = browser.get(callback, follow_redirects=False)
+    browser.close()
     assert landing.status_code == 302, landing.text
     assert landing.headers["location"].startswith("/auth/callback#token=pt_")
     page = httpx.get(server.url + landing.headers["location"].partition("#")[0])
@@ -230,8 +242,12 @@ def test_an_identity_linked_through_the_provider_is_listed_and_can_be_unbound(
     assert linked.created_at is not None and linked.last_used_at is not None
     assert account.client.me.get().providers == ["oidc", "password"]
 
-    # Replaying the callback finds the grant spent.
-    replay = httpx.get(callback, follow_redirects=False)
+    # Replaying the callback with the browser's key finds the grant spent.
+    replay = httpx.get(
+        callback,
+        cookies={"ctfy_auth_oauth": started.cookies["ctfy_auth_oauth"]},
+        follow_redirects=False,
+    )
     assert (replay.status_code, replay.json()["code"]) == (400, "oauth_link_session_expired")
     # With the password gone the linked identity is the last way in, and cannot be unbound.
     auth.delete_password()

@@ -340,7 +340,10 @@ def test_renew_moves_the_expiry_from_now_and_keeps_the_secret(
 ) -> None:
     auth = account.client.auth
     token = auth.mint_token("ci", template="ci_submit")
-    server.close_sudo_window(current_token_id(account.client))  # renew is not gated
+    server.close_sudo_window(current_token_id(account.client))
+    with refused(409, "reauthentication_required"):  # ctfy does not gate renew; we do
+        auth.renew_token(token.id, 7)
+    account.client.me.reauthenticate(current_password=account.password)
 
     week = auth.renew_token(token.id, 7)
     assert (week.id, week.permissions) == (token.id, token.permissions)
@@ -373,7 +376,10 @@ def test_a_lapsed_token_is_refused_cannot_be_renewed_and_rotates_to_a_new_one(
         auth.renew_token(token.id)
     assert detail(exc)["token_id"] == token.id
 
-    server.close_sudo_window(current_token_id(account.client))  # rotate is not gated
+    server.close_sudo_window(current_token_id(account.client))
+    with refused(409, "reauthentication_required"):  # ctfy does not gate rotate; we do
+        auth.rotate_token(token.id, 14)
+    account.client.me.reauthenticate(current_password=account.password)
     rotated = auth.rotate_token(token.id, 14)
     assert API_TOKEN.fullmatch(rotated.token) and rotated.token != token.token
     assert (rotated.id != token.id, rotated.rotated_from) == (True, token.id)

@@ -34,6 +34,14 @@ _WEAK_PASSWORD = (
     "`weak_password`: a common password, or one refused by `AUTH_PASSWORD_VALIDATORS`; "
     "detail `{message, rule}`."
 )
+_PASSWORD_BUDGET = (
+    "`rate_limited`: this account has spent its budget of password checks "
+    '(`THROTTLE_RATES["password_check"]`), shared by every door that checks a password.'
+)
+_LIMIT_UNAVAILABLE = (
+    "`rate_limit_unavailable`: the limits that guard passwords cannot be counted (the throttle "
+    "cache is unreachable), so no password is checked; `Retry-After` says when to try again."
+)
 _REAUTH = (
     "`reauthentication_required`: the sudo window is closed; detail `{message, window_seconds}`."
 )
@@ -101,7 +109,8 @@ class LoginView(CtfyAPIView):
                         "inactive account (one answer for all)."
                     ),
                     404: _PASSWORD_AUTH_DISABLED,
-                    429: rate_limited("login"),
+                    429: f"{rate_limited('login')}\n\n{_PASSWORD_BUDGET}",
+                    503: _LIMIT_UNAVAILABLE,
                 }
             ),
         },
@@ -143,7 +152,8 @@ class PasswordView(CtfyAPIView):
                     404: _PASSWORD_AUTH_DISABLED,
                     409: _REAUTH + " (first password only)",
                     422: _WEAK_PASSWORD,
-                    429: rate_limited("password_change"),
+                    429: f"{rate_limited('password_change')}\n\n{_PASSWORD_BUDGET}",
+                    503: _LIMIT_UNAVAILABLE,
                 }
             ),
         },

@@ -2,7 +2,8 @@
 
 Every route needs a user session first (a fine-grained token gets the
 user-session 403), then a role: ``admin`` or ``super_admin`` to read users,
-``super_admin`` for everything that changes state or resolves a secret.
+``super_admin`` for everything that changes state or resolves a secret. A role
+change and a revocation also need the session's sudo window (409), as minting does.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ __all__ = [
     "AdminUserViewSet",
     "TokenTraceView",
 ]
+
+_REAUTH = (
+    "`reauthentication_required`: the sudo window is closed; detail `{message, window_seconds}`."
+)
 
 # --- views ------------------------------------------------------------------------------
 
@@ -113,7 +118,10 @@ class AdminUserViewSet(CtfyViewSet):
     @extend_schema(
         operation_id="admin_set_role",
         summary="Promote to admin, or demote to user",
-        description="Setting the role a person already has is a 200 that changes nothing.",
+        description=(
+            "Setting the role a person already has is a 200 that changes nothing. The sudo "
+            "window must be open."
+        ),
         request=RoleChangeSerializer,
         responses={
             200: AdminUserInfoSerializer,
@@ -122,13 +130,14 @@ class AdminUserViewSet(CtfyViewSet):
                     400: '`http_400`: "You cannot change your own role".',
                     403: '`http_403`: "A super-admin\'s role cannot be changed here".',
                     404: "`user_not_found`: no such account.",
+                    409: _REAUTH,
                 }
             ),
         },
     )
     def set_role(self, request: Request, pk: str) -> Response:
         data = self.validated(RoleChangeSerializer)
-        return Response(self._info(admin.change_role(self.principal.user, pk, data["role"])))
+        return Response(self._info(admin.change_role(self.principal, pk, data["role"])))
 
 
 @method_decorator(sensitive_post_parameters(), name="dispatch")
@@ -168,14 +177,15 @@ class AdminTokenRevokeView(CtfyAPIView):
         summary="Revoke anyone's token",
         description=(
             "No body. Idempotent: a token already revoked answers 200 with "
-            "`already_revoked: true` and its original `revoked_at`."
+            "`already_revoked: true` and its original `revoked_at`. The sudo window must be "
+            "open."
         ),
         request=None,
         responses={
             200: AdminRevocationSerializer,
-            **errors({404: '`token_not_found`: "Token not found".'}),
+            **errors({404: '`token_not_found`: "Token not found".', 409: _REAUTH}),
         },
     )
     def post(self, request: Request, token_id: str) -> Response:
-        revocation = admin.admin_revoke_token(self.principal.user, token_id)
+        revocation = admin.admin_revoke_token(self.principal, token_id)
         return Response(AdminRevocationSerializer(revocation).data)

@@ -29,7 +29,7 @@ from ctfy_auth.api.serializers.devices import (
 from ctfy_auth.conf import app_settings
 from ctfy_auth.services import devices
 from ctfy_auth.services._common import ClientInfo
-from ctfy_auth.throttling import claim_interval
+from ctfy_auth.throttling import claim_interval, client_ip
 
 __all__ = [
     "DeviceApproveView",
@@ -43,8 +43,12 @@ __all__ = [
 #: Where the approval page lives when the host has not mounted ``ctfy_auth.pages.urls``.
 _DEFAULT_PAGE_PATH = "/device"
 _WRONG_CODES = (
-    "`rate_limited`: this account, or everyone together, has spent the budget of wrong user "
+    "`rate_limited`: this account, or this client address, has spent its budget of wrong user "
     "codes (`DEVICE_FAILED_ENTRY_LIMITS`)."
+)
+_BUDGET_UNAVAILABLE = (
+    "`rate_limit_unavailable`: the budget of wrong user codes cannot be counted (the throttle "
+    "cache is unreachable), so no code is looked up; `Retry-After` says when to try again."
 )
 
 
@@ -146,7 +150,12 @@ class _DecisionView(CtfyAPIView):
     def post(self, request: Request) -> Response:
         data = self.validated(UserCodeSerializer)
         self.check_rate("device_approve")
-        row = devices.decide(self.principal.user, data["user_code"], approve=self.approve)
+        row = devices.decide(
+            self.principal.user,
+            data["user_code"],
+            approve=self.approve,
+            client_ip=client_ip(request._request),
+        )
         return Response(DeviceInfoSerializer(row).data)
 
 
@@ -168,6 +177,7 @@ class _DecisionView(CtfyAPIView):
                         "(counts as a wrong entry)."
                     ),
                     429: f"{_WRONG_CODES}\n\n{rate_limited('device_approve')}",
+                    503: _BUDGET_UNAVAILABLE,
                 }
             ),
         },
@@ -194,6 +204,7 @@ class DeviceApproveView(_DecisionView):
                         "(counts as a wrong entry)."
                     ),
                     429: f"{_WRONG_CODES}\n\n{rate_limited('device_approve')}",
+                    503: _BUDGET_UNAVAILABLE,
                 }
             ),
         },
@@ -228,11 +239,14 @@ class DeviceInfoView(CtfyAPIView):
                     ),
                     422: "`validation_error`: `user_code` is missing or too long.",
                     429: _WRONG_CODES,
+                    503: _BUDGET_UNAVAILABLE,
                 }
             ),
         },
     )
     def get(self, request: Request) -> Response:
         data = self.validated(UserCodeSerializer, request.query_params)
-        row = devices.info(self.principal.user, data["user_code"])
+        row = devices.info(
+            self.principal.user, data["user_code"], client_ip=client_ip(request._request)
+        )
         return Response(DeviceInfoSerializer(row).data)

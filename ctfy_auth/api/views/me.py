@@ -69,7 +69,17 @@ class ReauthenticateView(CtfyAPIView):
                         "is wrong.\n\n`token_revoked`: the calling token was revoked during the "
                         "request."
                     ),
-                    429: rate_limited("account_reauthenticate"),
+                    429: (
+                        f"{rate_limited('account_reauthenticate')}\n\n`rate_limited`: this "
+                        "account has spent its budget of password checks "
+                        '(`THROTTLE_RATES["password_check"]`), shared with sign-in and password '
+                        "change."
+                    ),
+                    503: (
+                        "`rate_limit_unavailable`: the limits that guard passwords cannot be "
+                        "counted (the throttle cache is unreachable), so no password is checked; "
+                        "`Retry-After` says when to try again."
+                    ),
                 }
             ),
         },

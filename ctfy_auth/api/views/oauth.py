@@ -3,6 +3,10 @@
 The login and callback routes are browser navigations: success is a 302, errors
 are JSON envelopes (as ctfy). The session token rides in the landing URL's
 fragment, which browsers never send to a server nor put in a ``Referer``.
+
+Every flow is bound to the browser that started it by the ``BROWSER_COOKIE``:
+set on the login redirect, and on the response to the link start (which the
+signed-in front end calls from that same browser), and presented at the callback.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from ctfy_auth.services._common import ClientInfo
 
 __all__ = ["BROWSER_COOKIE", "IdentityLinkView", "OAuthCallbackView", "OAuthLoginView"]
 
-#: Binds a sign-in to the browser that started it (HttpOnly, SameSite=Lax, callback path only).
+#: Binds a sign-in or a link to the browser that started it (HttpOnly, SameSite=Lax, callback
+#: path only).
 BROWSER_COOKIE = "ctfy_auth_oauth"
 _ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 _NON_EMPTY = {"type": "string", "minLength": 1}
@@ -54,6 +59,20 @@ def callback_uri(request: Request, provider: str) -> str:
 def _no_store(response: Any) -> Any:
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _bind_browser(response: Any, request: Request, provider: str, browser_key: str) -> Any:
+    """Give the starting browser the flow's key, sent back only to this provider's callback."""
+    response.set_cookie(
+        BROWSER_COOKIE,
+        browser_key,
+        max_age=provider_sign_in.MAX_FLOW_LIFETIME_SECONDS,
+        path=reverse("ctfy_auth:oauth-callback", kwargs={"provider": provider}),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
     return response
 
 
@@ -92,16 +111,7 @@ class OAuthLoginView(CtfyAPIView):
             provider, redirect_to=redirect_to, redirect_uri=callback_uri(request, provider)
         )
         response = _no_store(HttpResponseRedirect(started.authorize_url))
-        response.set_cookie(
-            BROWSER_COOKIE,
-            started.browser_key,
-            max_age=provider_sign_in.MAX_FLOW_LIFETIME_SECONDS,
-            path=reverse("ctfy_auth:oauth-callback", kwargs={"provider": provider}),
-            secure=request.is_secure(),
-            httponly=True,
-            samesite="Lax",
-        )
-        return response
+        return _bind_browser(response, request, provider, started.browser_key)
 
 
 class OAuthCallbackView(CtfyAPIView):
@@ -139,7 +149,8 @@ class OAuthCallbackView(CtfyAPIView):
                         "`oauth_missing_params`: no `code` or no `state` (the provider's `error`, "
                         "if any, is named in the message).\n\n"
                         "`http_400`: a malformed, forged, expired or used state, a sign-in "
-                        "finishing in another browser, or a provider that refused the code.\n\n"
+                        "or a link finishing in another browser, or a provider that refused the "
+                        "code.\n\n"
                         "`oauth_state_mismatch`, `oauth_link_session_expired`, "
                         "`provider_email_unverified`, `oauth_link_target_missing`."
                     ),
@@ -186,13 +197,34 @@ class IdentityLinkView(CtfyAPIView):
         operation_id="link_identity",
         summary="Start linking a provider to the calling account",
         description=(
-            "No body. A single-use link grant bound to this session, and the URL for the person "
-            "to open. Link-only providers are allowed."
+            "No body. A single-use link grant bound to this session and to this browser, and the "
+            "URL for the person to open **in the same browser** (call this from the browser, "
+            "which keeps the HttpOnly cookie set here; the callback refuses any other browser). "
+            "The sudo window must be open. Link-only providers are allowed."
         ),
         request=None,
+        parameters=[
+            OpenApiParameter(
+                "Set-Cookie",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                response=[200],
+                description=f"`{BROWSER_COOKIE}`: HttpOnly, SameSite=Lax, path: the callback.",
+            )
+        ],
         responses={
             200: LinkStartSerializer,
-            **errors({404: _NOT_CONFIGURED, 429: rate_limited("oauth_start")}),
+            **errors(
+                {
+                    404: _NOT_CONFIGURED,
+                    409: (
+                        "`reauthentication_required`: the sudo window is closed; detail "
+                        "`{message, window_seconds}`."
+                    ),
+                    429: rate_limited("oauth_start"),
+                }
+            ),
         },
     )
     def post(self, request: Request, provider: str) -> Response:
@@ -200,4 +232,5 @@ class IdentityLinkView(CtfyAPIView):
         started = provider_sign_in.start_link(
             self.principal, provider, redirect_uri=callback_uri(request, provider)
         )
-        return Response({"authorize_url": started.authorize_url})
+        response = _no_store(Response({"authorize_url": started.authorize_url}))
+        return _bind_browser(response, request, provider, started.browser_key)

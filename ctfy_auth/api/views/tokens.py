@@ -153,7 +153,8 @@ class TokenViewSet(CtfyViewSet):
         operation_id="renew_token",
         summary="Set a new expiry on an API token",
         description=(
-            "A new expiry counted from now, same secret. A JSON body is required (`{}` is enough)."
+            "A new expiry counted from now, same secret. The sudo window must be open. A JSON "
+            "body is required (`{}` is enough)."
         ),
         request=ExpirySerializer,
         responses={
@@ -163,7 +164,7 @@ class TokenViewSet(CtfyViewSet):
                     404: _NOT_FOUND,
                     409: (
                         f"{_REVOKED}\n\n{_NOT_API}\n\n`token_expired`: the token has expired; "
-                        "rotate it instead; detail `{message, token_id}`."
+                        f"rotate it instead; detail `{{message, token_id}}`.\n\n{_REAUTH}"
                     ),
                     422: "`validation_error`: no body (`body: Field required`).",
                     429: rate_limited("auth_mutation"),
@@ -183,8 +184,8 @@ class TokenViewSet(CtfyViewSet):
         summary="Replace an API token with a new secret",
         description=(
             "A new token with a fresh secret, the same label and scope, a new expiry and "
-            "`rotated_from` set; the old one is revoked. Works on expired tokens. A JSON body is "
-            "required (`{}` is enough)."
+            "`rotated_from` set; the old one is revoked. Works on expired tokens. The sudo window "
+            "must be open. A JSON body is required (`{}` is enough)."
         ),
         request=ExpirySerializer,
         responses={
@@ -194,7 +195,7 @@ class TokenViewSet(CtfyViewSet):
             **errors(
                 {
                     404: _NOT_FOUND,
-                    409: f"{_REVOKED}\n\n{_NOT_API}",
+                    409: f"{_REVOKED}\n\n{_NOT_API}\n\n{_REAUTH}",
                     422: "`validation_error`: no body (`body: Field required`).",
                     429: rate_limited("token_create"),
                 }
