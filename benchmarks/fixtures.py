@@ -22,11 +22,11 @@ from oauthlib.common import generate_token  # type: ignore[import-untyped]
 from rest_framework.authtoken.models import Token as DRFToken
 
 from ctfy_auth import crypto
+from ctfy_auth.client_info import ClientInfo
 from ctfy_auth.constants import TokenKind
 from ctfy_auth.models import Token
-from ctfy_auth.services._common import ClientInfo
-from ctfy_auth.services.api_tokens import create_api_token, resolve_scope
-from ctfy_auth.services.tokens import mint_session
+from ctfy_auth.services.api_tokens import create_api_token, resolve_authority
+from ctfy_auth.services.sessions import mint_session
 
 __all__ = ["BENCH_PASSWORD", "SCOPED_TEMPLATE", "Credentials", "create_background", "create_user"]
 
@@ -77,11 +77,11 @@ def create_user(email: str, *, password: str | None = BENCH_PASSWORD) -> Credent
         scope="read write",
     )
     _session_row, session = mint_session(user, ClientInfo(ip="127.0.0.1", user_agent="bench"))
-    scope = resolve_scope(
+    authority = resolve_authority(
         template=SCOPED_TEMPLATE, resource_access=None, resource_ids=None, permissions=None
     )
     _api_row, scoped = create_api_token(
-        user, label="bench", scope=scope, expires_at=timezone.now() + timedelta(days=30)
+        user, label="bench", authority=authority, expires_at=timezone.now() + timedelta(days=30)
     )
     return Credentials(
         user_id=str(user.pk),
@@ -141,6 +141,6 @@ def create_background(count: int, *, batch: int = 1000) -> None:
                     last_used_at=now,
                 )
                 for u in users
-                for kind in (TokenKind.SESSION, TokenKind.API)
+                for kind in (TokenKind.SESSION, TokenKind.API_TOKEN)
             ]
         )

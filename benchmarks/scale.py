@@ -5,7 +5,7 @@ so the sizes can be interleaved round by round in one process. Tokens are determ
 (``plaintext(i)``), so a table filled by an earlier run is reused when its row count and its first
 and last tokens match; PostgreSQL tables are filled with ``COPY``, others with ``bulk_create`` in
 batches. Each round authenticates a random sample of real tokens and times
-:func:`ctfy_auth.authentication.resolve_request` alone (parse, checksum, the indexed SELECT joining
+:func:`ctfy_auth.credentials.resolve_request` alone (parse, checksum, the indexed SELECT joining
 the user, the Principal), per request.
 """
 
@@ -35,14 +35,14 @@ from benchmarks.report import PartResult, Table, Target, fmt
 from benchmarks.routers import use_database
 from benchmarks.stats import interleaved, median, percentile
 from ctfy_auth import crypto
-from ctfy_auth.authentication import resolve_request
 from ctfy_auth.constants import TokenKind
+from ctfy_auth.credentials import resolve_request
 from ctfy_auth.models import Token
 
 __all__ = ["plaintext", "run"]
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_PREFIX: dict[str, str] = {TokenKind.API: "pf_", TokenKind.SESSION: "pt_"}
+_PREFIX: dict[str, str] = {TokenKind.API_TOKEN: "pf_", TokenKind.SESSION: "pt_"}
 _LABEL = "bench-scale"
 _USERS = 1000
 #: Re-stamp the sample's last_used_at this often, well inside LAST_USED_UPDATE_SECONDS (60).
@@ -59,7 +59,7 @@ def _base62(number: int, width: int) -> str:
 
 
 def _kind(i: int) -> str:
-    return TokenKind.API if i % 2 == 0 else TokenKind.SESSION
+    return TokenKind.API_TOKEN if i % 2 == 0 else TokenKind.SESSION
 
 
 def plaintext(i: int) -> str:
@@ -84,7 +84,7 @@ def _is_filled(alias: str, rows: int) -> bool:
 
 
 def _token_values(i: int, user_ids: list[str], now: Any) -> dict[str, Any]:
-    api = _kind(i) == TokenKind.API
+    api = _kind(i) == TokenKind.API_TOKEN
     return {
         "id": secrets.token_urlsafe(12),
         "user_id": user_ids[i % len(user_ids)],

@@ -121,9 +121,9 @@ def run(sizes: Sizes, db: str) -> PartResult:
     # Credentials that must be refused: queries spent before the refusal.
     refused_rows = []
     bad = {
-        "e: forged pf_ (bad checksum)": ("e", f"Bearer {forged(TokenKind.API)}", 403),
+        "e: forged pf_ (bad checksum)": ("e", f"Bearer {forged(TokenKind.API_TOKEN)}", 403),
         "d: forged pt_ (bad checksum)": ("d", f"Bearer {forged(TokenKind.SESSION)}", 403),
-        "e: well-formed pf_, never issued": ("e", f"Bearer {_unknown(TokenKind.API)}", 403),
+        "e: well-formed pf_, never issued": ("e", f"Bearer {_unknown(TokenKind.API_TOKEN)}", 403),
         "a: unknown DRF key": ("a", f"Token {secrets.token_hex(20)}", 401),
         "b: unknown knox token": ("b", f"Token {secrets.token_hex(32)}", 401),
         "c: unknown OAuth2 token": ("c", f"Bearer {secrets.token_urlsafe(22)}", 401),

@@ -25,7 +25,7 @@ Django skips ``ctfy_auth.User`` here when it is swapped out.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -55,10 +55,11 @@ from ctfy_auth.exceptions import (
     WeakPassword,
 )
 from ctfy_auth.models import DeviceRequest, DeviceStatus, Identity, ResourceAccess, Token, User
+from ctfy_auth.models.tokens import TokenQuerySet
 from ctfy_auth.models.users import normalize_email
 from ctfy_auth.services import accounts as account_services
 from ctfy_auth.services import admin as admin_services
-from ctfy_auth.services import tokens as token_services
+from ctfy_auth.services import revocation
 
 __all__ = [
     "SESSION_SIGNED_IN_AT",
@@ -198,14 +199,15 @@ class _PasswordRulesMixin:
         password = self.cleaned_data.get("password1")
         if not password or "password1" in self.errors or "password2" in self.errors:
             return
-        low, high = app_settings.PASSWORD_MIN_LENGTH, app_settings.PASSWORD_MAX_LENGTH
-        if not low <= len(password) <= high:
+        try:
+            account_services.check_password_length(password)
+        except ValidationError as exc:
             self.add_error(
                 "password1",
                 ValidationError(
                     _("Use between %(low)d and %(high)d characters."),
                     code="password_length",
-                    params={"low": low, "high": high},
+                    params={k: (exc.params or {})[k] for k in ("low", "high")},
                 ),
             )
             return
@@ -222,7 +224,7 @@ class _PasswordRulesMixin:
         # so every session and API token goes with the old password, in the same transaction.
         with transaction.atomic():
             saved = super().set_password_and_save(user, commit=True, **kwargs)  # type: ignore[misc]
-            token_services.revoke_all(user)
+            revocation.revoke_all(user)
         return saved
 
 
@@ -567,7 +569,7 @@ def _plural(noun: str) -> str:
 
 def _permissions_text(token: Token) -> str:
     """``"challenges: read, submissions: write"``: catalog order, ``none`` left out."""
-    if token.kind != TokenKind.API:
+    if token.kind != TokenKind.API_TOKEN:
         return str(_("whole account (session)"))
     granted = [f"{k}: {level}" for k, level in scopes.dense(token.permissions).items()]
     granted = [g for g in granted if not g.endswith(": none")]
@@ -576,7 +578,7 @@ def _permissions_text(token: Token) -> str:
 
 def _resources_text(token: Token) -> str:
     """``"all competitions"``, ``"selected: ctf-2026, quals"`` or ``"no competitions"``."""
-    if token.kind != TokenKind.API:
+    if token.kind != TokenKind.API_TOKEN:
         return str(_("whole account (session)"))
     plural = _plural(app_settings.RESOURCE_TYPE)
     if token.resource_access == ResourceAccess.ALL:
@@ -584,12 +586,6 @@ def _resources_text(token: Token) -> str:
     if token.resource_access == ResourceAccess.SELECTED and token.resource_ids:
         return "selected: " + ", ".join(str(i) for i in token.resource_ids)
     return f"no {plural}"
-
-
-def _token_status(token: Token, now: Any = None) -> str:
-    if token.revoked_at is not None:
-        return "revoked"
-    return "expired" if token.is_expired(now) else "live"
 
 
 class TokenStatusFilter(admin.SimpleListFilter):
@@ -600,16 +596,15 @@ class TokenStatusFilter(admin.SimpleListFilter):
         return [("live", _("Live")), ("expired", _("Expired")), ("revoked", _("Revoked"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        now = timezone.now()
+        # The statuses of Token.status(), selected by the model's own queries.
+        tokens = cast("TokenQuerySet", queryset)
         match self.value():
             case "live":
-                return queryset.filter(revoked_at__isnull=True).filter(
-                    Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-                )
+                return tokens.live()
             case "expired":
-                return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+                return tokens.expired()
             case "revoked":
-                return queryset.filter(revoked_at__isnull=False)
+                return tokens.revoked()
         return queryset
 
 
@@ -693,7 +688,7 @@ class TokenAdmin(RoleAccessMixin, admin.ModelAdmin):
 
     @admin.display(description=_("status"))
     def status(self, obj: Token) -> str:
-        return _token_status(obj)
+        return obj.status()
 
     @admin.display(description=_("permissions"))
     def permissions_summary(self, obj: Token) -> str:
@@ -754,19 +749,7 @@ class DeviceRequestAdmin(RoleAccessMixin, admin.ModelAdmin):
     search_fields = ("=user_code", "user__email", "requester_ip")
     ordering = ("-created_at",)
     exclude = ("device_code_digest",)
-    fields = (
-        "id",
-        "user_code_display",
-        "public_status",
-        "requester_ip",
-        "requester_user_agent",
-        "created_at",
-        "expires_at",
-        "decided_at",
-        "consumed_at",
-        "user",
-        "token",
-    )
+    fields = ("id", *list_display, "token")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str

@@ -18,11 +18,32 @@
   processes (local memory, dummy); CREDENTIAL_CACHE_SECONDS is not 1..3600.
 * ``ctfy_auth.W003`` CREDENTIAL_CACHE is on while tokens are read from SQLite, whose in-process
   query costs less than a round trip to the cache: the cache makes authentication slower.
+* ``ctfy_auth.E009`` A setting has the wrong type: a switch that is not True or False, a number
+  that is not a whole number (or not a number), a text that is not a string, COMMON_PASSWORDS
+  that is not a list of strings.
+* ``ctfy_auth.E010`` A setting is out of its range: below its least value, above its greatest
+  (USER_AGENT_MAX_LENGTH above the 512-character column, a SESSION_TOKEN_LABEL longer than the
+  64-character column, API_TOKEN_MAX_LIFETIME_DAYS past a hundred years), an empty
+  RESOURCE_TYPE, or two settings that contradict each other (PASSWORD_MIN_LENGTH above
+  PASSWORD_MAX_LENGTH, API_TOKEN_DEFAULT_LIFETIME_DAYS above API_TOKEN_MAX_LIFETIME_DAYS,
+  DEVICE_POLL_INTERVAL_SECONDS not below DEVICE_CODE_LIFETIME_SECONDS).
+* ``ctfy_auth.E011`` THROTTLE_CACHE names no cache in CACHES (rate limits, budgets and poll
+  spacing all live there).
+* ``ctfy_auth.E012`` RESOURCE_EXISTS is neither None, a callable, nor the dotted path of one.
+* ``ctfy_auth.E013`` OAUTH_REDIRECT_ORIGIN or DEVICE_VERIFICATION_ORIGIN is not an origin
+  (``https://host[:port]``, no path, query, fragment or credentials).
+* ``ctfy_auth.W004`` OIDC_DISPLAY_NAME is set: it is deprecated (still read in this release);
+  PROVIDERS["oidc"]["display_name"] says the same.
+
+Checks read settings through :data:`ctfy_auth.conf.app_settings`, never reload them (its
+``setting_changed`` receiver does), and stay quiet when CTFY_AUTH has an unknown key: that is
+E003's to report, and nothing else can be read until it is fixed.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
@@ -32,12 +53,14 @@ from django.utils.module_loading import import_string
 
 __all__ = [
     "check_credential_cache",
+    "check_deprecated_settings",
     "check_middleware",
     "check_providers",
     "check_scopes",
     "check_settings",
     "check_throttle_cache",
     "check_user_model_and_hashers",
+    "check_values",
 ]
 
 _ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
@@ -116,16 +139,29 @@ def check_throttle_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     from ctfy_auth.conf import app_settings
 
     try:
-        if settings.DEBUG or not app_settings.THROTTLE_ENABLED:
-            return []
-        alias = app_settings.THROTTLE_CACHE
+        enabled = app_settings.THROTTLE_ENABLED
+        alias = app_settings.get("THROTTLE_CACHE")
     except ImproperlyConfigured:
         return []  # reported by check_settings
+    if not isinstance(alias, str):
+        return []  # reported by check_values
     backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
-    if backend in _LOCAL_CACHES or not backend:
+    if not backend:
+        # Whatever THROTTLE_ENABLED says: the device budgets and poll spacing use it too.
+        return [
+            Error(
+                f"CTFY_AUTH['THROTTLE_CACHE'] is {alias!r}, which names no cache in CACHES: "
+                "every sign-in and device approval would answer 503.",
+                hint="Name a CACHES alias, a shared one such as Redis in production.",
+                id="ctfy_auth.E011",
+            )
+        ]
+    if settings.DEBUG or not enabled:
+        return []
+    if backend in _LOCAL_CACHES:
         return [
             Warning(
-                f"ctfy_auth throttles use the cache {alias!r} ({backend or 'missing'}), which is "
+                f"ctfy_auth throttles use the cache {alias!r} ({backend}), which is "
                 "not shared between processes: every worker counts on its own.",
                 hint="Point CTFY_AUTH['THROTTLE_CACHE'] at a shared cache such as Redis "
                 "(django.core.cache.backends.redis.RedisCache).",
@@ -230,7 +266,6 @@ def _rate_problem(rate: Any) -> str | None:
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     from ctfy_auth.conf import app_settings
 
-    app_settings.reload()
     try:
         values = {name: app_settings.get(name) for name in _RATE_SETTINGS}
     except ImproperlyConfigured as exc:
@@ -276,11 +311,31 @@ def check_scopes(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     from ctfy_auth.conf import app_settings
 
     try:
-        catalog = app_settings.SCOPE_CATALOG
-        templates = app_settings.TOKEN_TEMPLATES
+        catalog = app_settings.get("SCOPE_CATALOG")
+        templates = app_settings.get("TOKEN_TEMPLATES")
         broad = app_settings.BROAD_TOKEN_TEMPLATE
     except ImproperlyConfigured:
         return []  # reported by check_settings
+    if not isinstance(catalog, list | tuple):
+        return [
+            Error(
+                f"CTFY_AUTH['SCOPE_CATALOG'] is {type(catalog).__name__}, not a list of "
+                "categories.",
+                hint="Give a list (or tuple) of dicts, such as "
+                "ctfy_auth.presets.CTFY_SCOPE_CATALOG.",
+                id="ctfy_auth.E004",
+            )
+        ]
+    if not isinstance(templates, list | tuple):
+        return [
+            Error(
+                f"CTFY_AUTH['TOKEN_TEMPLATES'] is {type(templates).__name__}, not a list of "
+                "templates.",
+                hint="Give a list (or tuple) of dicts, such as "
+                "ctfy_auth.presets.CTFY_TOKEN_TEMPLATES.",
+                id="ctfy_auth.E005",
+            )
+        ]
     problems: list[Any] = []
     seen: set[str] = set()
     for entry in catalog:
@@ -369,7 +424,9 @@ def _provider_problems(app_settings: Any) -> list[str]:
     if not isinstance(link_path, str) or safe_redirect(link_path, "") != link_path:
         problems.append(f"OAUTH_LINK_LANDING_PATH is {link_path!r}; give a path such as /settings.")
     emails = app_settings.get("SUPER_ADMIN_EMAILS")
-    if isinstance(emails, str) or not all(isinstance(e, str) and "@" in e for e in emails or ()):
+    if not isinstance(emails, list | tuple | set | frozenset) or not all(
+        isinstance(e, str) and "@" in e for e in emails
+    ):
         problems.append("SUPER_ADMIN_EMAILS must be a list of email addresses.")
     return problems
 
@@ -379,11 +436,242 @@ def check_providers(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     from ctfy_auth.conf import app_settings
 
     try:
-        app_settings.reload()
         problems = _provider_problems(app_settings)
     except ImproperlyConfigured:
         return []  # check_settings reports the unknown key
     return [
         Error(problem, hint="See docs/settings.md#sign-in-providers.", id="ctfy_auth.E007")
         for problem in problems
+    ]
+
+
+# --- every other key: its type, its range, what it names -------------------------------------
+
+#: Settings that are True or False.
+_SWITCHES = (
+    "PASSWORD_AUTH_ENABLED",
+    "FIRST_USER_IS_SUPER_ADMIN",
+    "REVOKE_SESSIONS_ON_PASSWORD_CHANGE",
+    "REVOKE_API_TOKENS_ON_PASSWORD_CHANGE",
+    "THROTTLE_ENABLED",
+)
+
+#: The latest expiry a token may be given, in days: later ones overflow Python's dates within
+#: a few thousand years, and 0 (never expires) is there for anything longer.
+_MAX_LIFETIME_DAYS = 36500
+
+#: Whole-number settings: name → (least, greatest or None, why the greatest).
+#: CREDENTIAL_CACHE_SECONDS (E008) and OAUTH_FLOW_LIFETIME_SECONDS (E007) are checked there.
+_WHOLE_NUMBERS: dict[str, tuple[int, int | None, str]] = {
+    "PASSWORD_MIN_LENGTH": (1, None, ""),
+    "PASSWORD_MAX_LENGTH": (1, None, ""),
+    "SESSION_TOKEN_LIFETIME_SECONDS": (1, None, ""),
+    "REAUTH_WINDOW_SECONDS": (1, None, ""),
+    "LAST_USED_UPDATE_SECONDS": (0, None, ""),
+    "USER_AGENT_MAX_LENGTH": (0, 512, "the user_agent columns hold 512 characters"),
+    "API_TOKEN_LIMIT": (0, None, ""),
+    "API_TOKEN_DEFAULT_LIFETIME_DAYS": (0, None, ""),
+    "API_TOKEN_MAX_LIFETIME_DAYS": (
+        1,
+        _MAX_LIFETIME_DAYS,
+        "a later expiry overflows Python's dates; 0 in a request already means never",
+    ),
+    "TOKEN_RETENTION_DAYS": (0, None, ""),
+    "DEVICE_CODE_LIFETIME_SECONDS": (1, None, ""),
+    "DEVICE_POLL_INTERVAL_SECONDS": (1, None, ""),
+    "NUM_PROXIES": (0, None, ""),
+}
+
+#: Text settings: name → the longest it may be (None: any length).
+_TEXTS: dict[str, int | None] = {
+    "SESSION_TOKEN_LABEL": 64,  # the label column
+    "RESOURCE_TYPE": None,
+    "THROTTLE_CACHE": None,
+    "OIDC_DISPLAY_NAME": None,
+    "OAUTH_REDIRECT_ORIGIN": None,
+    "DEVICE_VERIFICATION_ORIGIN": None,
+}
+
+#: Settings that are a public origin, or empty for "the request's".
+_ORIGINS = ("OAUTH_REDIRECT_ORIGIN", "DEVICE_VERIFICATION_ORIGIN")
+
+_SETTINGS_HINT = "See docs/settings.md#{anchor}."
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _type_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(key, what it should be)`` for every value of the wrong type."""
+    wrong: list[tuple[str, str]] = []
+    wrong += [(k, "True or False") for k in _SWITCHES if not isinstance(values[k], bool)]
+    wrong += [(k, "a whole number") for k in _WHOLE_NUMBERS if not _is_whole(values[k])]
+    wrong += [
+        (k, "a string")
+        for k in _TEXTS
+        if not isinstance(values[k], str) and not (k in _ORIGINS and values[k] is None)
+    ]
+    timeout = values["PROVIDER_HTTP_TIMEOUT_SECONDS"]
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool):
+        wrong.append(("PROVIDER_HTTP_TIMEOUT_SECONDS", "a number of seconds"))
+    common = values["COMMON_PASSWORDS"]
+    if not isinstance(common, list | tuple | set | frozenset) or not all(
+        isinstance(p, str) for p in common
+    ):
+        wrong.append(("COMMON_PASSWORDS", "a list of strings"))
+    return wrong
+
+
+def _range_problems(values: dict[str, Any], mistyped: set[str]) -> list[tuple[str, str]]:
+    """``(message, hint)`` for every well-typed value outside its range."""
+    problems: list[tuple[str, str]] = []
+    for key, (low, high, why) in _WHOLE_NUMBERS.items():
+        value = values[key]
+        if key in mistyped or (low <= value and (high is None or value <= high)):
+            continue
+        span = f"from {low} to {high}" if high is not None else f"{low} or more"
+        problems.append(
+            (
+                f"CTFY_AUTH[{key!r}] is {value!r}; it must be {span}.",
+                f"Give a whole number {span}" + (f" ({why})." if why else "."),
+            )
+        )
+    for key, longest in _TEXTS.items():
+        value = values[key]
+        if key not in mistyped and longest is not None and len(value) > longest:
+            problems.append(
+                (
+                    f"CTFY_AUTH[{key!r}] is {len(value)} characters long; its column holds "
+                    f"{longest}.",
+                    f"Give at most {longest} characters.",
+                )
+            )
+    if "RESOURCE_TYPE" not in mistyped and not values["RESOURCE_TYPE"].strip():
+        problems.append(
+            (
+                "CTFY_AUTH['RESOURCE_TYPE'] is empty; error messages and Django admin name it.",
+                'Name your resource type, such as "competition".',
+            )
+        )
+    timeout = values["PROVIDER_HTTP_TIMEOUT_SECONDS"]
+    if "PROVIDER_HTTP_TIMEOUT_SECONDS" not in mistyped and timeout <= 0:
+        problems.append(
+            (
+                f"CTFY_AUTH['PROVIDER_HTTP_TIMEOUT_SECONDS'] is {timeout!r}; a sign-in would "
+                "never wait for the provider.",
+                "Give a number of seconds above 0, such as 10.",
+            )
+        )
+    for smaller, larger, strict in (
+        ("PASSWORD_MIN_LENGTH", "PASSWORD_MAX_LENGTH", False),
+        ("API_TOKEN_DEFAULT_LIFETIME_DAYS", "API_TOKEN_MAX_LIFETIME_DAYS", False),
+        ("DEVICE_POLL_INTERVAL_SECONDS", "DEVICE_CODE_LIFETIME_SECONDS", True),
+    ):
+        if smaller in mistyped or larger in mistyped:
+            continue
+        a, b = values[smaller], values[larger]
+        if a > b or (strict and a == b):
+            relation = "below" if strict else "at most"
+            problems.append(
+                (
+                    f"CTFY_AUTH[{smaller!r}] is {a!r}, not {relation} {larger} ({b!r}).",
+                    f"Keep {smaller} {relation} {larger}.",
+                )
+            )
+    return problems
+
+
+def _resource_exists_problem(value: Any) -> str | None:
+    """Why RESOURCE_EXISTS cannot be called, or None when it can (or is None)."""
+    if value is None or (callable(value) and not isinstance(value, str)):
+        return None
+    if not isinstance(value, str):
+        return f"is {type(value).__name__}, not a callable"
+    try:
+        target = import_string(value)
+    except ImportError as exc:
+        return f"is {value!r}, which cannot be imported ({exc})"
+    return None if callable(target) else f"is {value!r}, which is not callable"
+
+
+def _origin_problem(value: str) -> str | None:
+    """Why ``value`` is not ``scheme://host[:port]`` (or empty), or None."""
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        _port = parts.port  # raises for a malformed port
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return "is not an http(s) origin"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "#" in value:
+        return "has a path, query or fragment; the mounted path is added to it"
+    if parts.username is not None or parts.password is not None:
+        return "carries credentials"
+    return None
+
+
+@register()
+def check_values(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    from ctfy_auth.conf import DEFAULTS, app_settings
+
+    try:
+        values = {name: app_settings.get(name) for name in DEFAULTS}
+    except ImproperlyConfigured:
+        return []  # reported by check_settings
+    problems: list[Any] = []
+    mistyped = _type_problems(values)
+    for key, what in mistyped:
+        problems.append(
+            Error(
+                f"CTFY_AUTH[{key!r}] is {type(values[key]).__name__} {values[key]!r}, not {what}.",
+                hint=f"Give {what}. " + _SETTINGS_HINT.format(anchor=key.lower()),
+                id="ctfy_auth.E009",
+            )
+        )
+    for message, hint in _range_problems(values, {key for key, _what in mistyped}):
+        problems.append(Error(message, hint=hint, id="ctfy_auth.E010"))
+    if reason := _resource_exists_problem(values["RESOURCE_EXISTS"]):
+        problems.append(
+            Error(
+                f"CTFY_AUTH['RESOURCE_EXISTS'] {reason}.",
+                hint="Give None (any id exists), a callable resource_id -> bool, or its dotted "
+                'path such as "demo.models.competition_exists".',
+                id="ctfy_auth.E012",
+            )
+        )
+    for key in _ORIGINS:
+        value = values[key]
+        if isinstance(value, str) and (reason := _origin_problem(value)):
+            problems.append(
+                Error(
+                    f"CTFY_AUTH[{key!r}] is {value!r}, which {reason}.",
+                    hint='Give the public origin only, such as "https://ctf.example.org", or '
+                    '"" to use the origin of each request.',
+                    id="ctfy_auth.E013",
+                )
+            )
+    return problems
+
+
+@register()
+def check_deprecated_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    from ctfy_auth.conf import app_settings
+
+    try:
+        display_name = app_settings.get("OIDC_DISPLAY_NAME")
+    except ImproperlyConfigured:
+        return []  # reported by check_settings
+    if not display_name:
+        return []
+    return [
+        Warning(
+            "CTFY_AUTH['OIDC_DISPLAY_NAME'] is deprecated and will be removed in the next "
+            "release; it still names the generic oidc provider for now.",
+            hint='Move it into the provider\'s entry: CTFY_AUTH["PROVIDERS"]["oidc"]'
+            '["display_name"], which already wins when both are set.',
+            id="ctfy_auth.W004",
+        )
     ]

@@ -73,7 +73,7 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_RETENTION_DAYS": 90,
     # Sign-in providers: {"github": {"client_id": ..., "client_secret": ...}, ...}
     "PROVIDERS": {},
-    "OIDC_DISPLAY_NAME": "",
+    "OIDC_DISPLAY_NAME": "",  # deprecated: PROVIDERS["oidc"]["display_name"]; goes next release
     "PROVIDER_HTTP_TIMEOUT_SECONDS": 10,
     "OAUTH_FLOW_LIFETIME_SECONDS": 600,
     "OAUTH_REDIRECT_ORIGIN": "",
@@ -265,7 +265,7 @@ class AppSettings:
 
     @property
     def OIDC_DISPLAY_NAME(self) -> str:
-        """Name shown for the generic OIDC provider (defaults to the issuer host)."""
+        """Deprecated (system check W004): use ``PROVIDERS["oidc"]["display_name"]``."""
         return str(self.get("OIDC_DISPLAY_NAME"))
 
     @property

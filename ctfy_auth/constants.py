@@ -6,9 +6,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
+    "ADMIN_ROLES",
     "FULL_ACCOUNT_KINDS",
     "PASSWORD_PROVIDER",
-    "RESOLUTION_ATTR",
     "CredentialKind",
     "Role",
     "TokenKind",
@@ -26,14 +26,22 @@ ADMIN_ROLES = frozenset({Role.ADMIN, Role.SUPER_ADMIN})
 
 
 class TokenKind(models.TextChoices):
-    """What a ``Token`` row is; the value is the wire ``kind``."""
+    """What a ``Token`` row is. The value is stored and is the wire ``kind`` (ctfy's words).
+
+    ``SESSION`` is a session token (``pt_``), ``API_TOKEN`` a fine-grained API token
+    (``pf_``); see ``docs/glossary.md``.
+    """
 
     SESSION = "user", _("Session")
-    API = "fine_grained", _("Fine-grained API token")
+    API_TOKEN = "fine_grained", _("Fine-grained API token")
 
 
 class CredentialKind(models.TextChoices):
-    """What authenticated a request (see :class:`ctfy_auth.principal.Principal`)."""
+    """What authenticated a request (see :class:`ctfy_auth.principal.Principal`).
+
+    Wider than :class:`TokenKind`: an OAuth access token is a credential but no ``Token``
+    row. Never stored, never on the wire.
+    """
 
     SESSION = "session", _("Session token")
     API_TOKEN = "api_token", _("API token")
@@ -46,6 +54,3 @@ FULL_ACCOUNT_KINDS = frozenset({CredentialKind.SESSION})
 
 #: Provider name under which the password appears in the identities list.
 PASSWORD_PROVIDER = "password"
-
-#: Where a request keeps its resolved bearer credential, ``(principal | None, error | None)``.
-RESOLUTION_ATTR = "_ctfy_auth_resolution"

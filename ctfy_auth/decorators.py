@@ -2,7 +2,7 @@
 
 DRF views use :class:`ctfy_auth.permissions.HasScopes`; plain views use
 :func:`require_scope`. Both resolve the credential with
-:func:`ctfy_auth.authentication.resolve_request` and decide with
+:func:`ctfy_auth.credentials.resolve_request` and decide with
 :func:`ctfy_auth.permissions.check_scopes`, so a token gets the same verdict and
 the same error from either.
 """
@@ -18,10 +18,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
-from ctfy_auth.api.exception_handler import ctfy_error, error_response
-from ctfy_auth.authentication import resolve_request
+from ctfy_auth.credentials import resolve_request
+from ctfy_auth.errors import ctfy_error, error_response
 from ctfy_auth.exceptions import NotAuthenticated
-from ctfy_auth.permissions import _REQUIRABLE_LEVELS, _validated_needs, check_scopes
+from ctfy_auth.permissions import check_scopes, validated_required_scopes
+from ctfy_auth.scopes import REQUIRABLE_LEVELS
 
 __all__ = ["require_scope"]
 
@@ -47,7 +48,7 @@ def require_scope(
     Only ctfy_auth bearer credentials count: a Django login cookie does not.
     Stack one decorator per category (the outermost is checked first); the
     credential is resolved once per request. Inside the view,
-    ``resolve_request(request)`` returns the same
+    :func:`ctfy_auth.get_principal` returns the same
     :class:`~ctfy_auth.principal.Principal` at no cost. For sync views only
     (decorating a coroutine function raises ``ImproperlyConfigured``); DRF
     views use :class:`~ctfy_auth.permissions.HasScopes`.
@@ -60,10 +61,10 @@ def require_scope(
 
         @require_scope("scoreboard", "read", resource_kwarg="competition_id")
         def scoreboard(request, competition_id):
-            user = resolve_request(request).user
+            user = get_principal(request).user
             ...
     """
-    if level not in _REQUIRABLE_LEVELS:
+    if level not in REQUIRABLE_LEVELS:
         raise ImproperlyConfigured(
             f"require_scope({category!r}, {level!r}): a required level is 'read' or 'write'."
         )
@@ -75,7 +76,7 @@ def require_scope(
 
         @functools.wraps(view_func)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            needs = _validated_needs({category: level}, owner)
+            required_scopes = validated_required_scopes({category: level}, owner)
             resource_id = None
             if resource_kwarg is not None:
                 if resource_kwarg not in kwargs:
@@ -89,7 +90,7 @@ def require_scope(
                 principal = resolve_request(request)
                 if principal is None:
                     raise NotAuthenticated()
-                check_scopes(principal, needs, resource_id)
+                check_scopes(principal, required_scopes, resource_id)
             except Exception as exc:
                 error = ctfy_error(exc, owner)
                 if error is None:

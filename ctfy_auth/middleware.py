@@ -24,8 +24,8 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
-from ctfy_auth.api.exception_handler import DATABASE_ERRORS, database_unavailable, error_response
-from ctfy_auth.authentication import resolve_request
+from ctfy_auth.credentials import resolve_request
+from ctfy_auth.errors import DATABASE_ERRORS, database_unavailable, error_response
 from ctfy_auth.exceptions import CtfyError
 
 __all__ = ["BearerTokenMiddleware"]

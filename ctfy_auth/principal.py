@@ -2,7 +2,9 @@
 
 Every permission check in ctfy_auth (DRF permission classes, the view
 decorator, the admin endpoints) asks :meth:`Principal.allows`. Effective
-permission is what the owner may do intersected with what the credential grants.
+permission is what the owner may do intersected with the credential's
+*permissions* (its category -> level map; the words are in ``docs/glossary.md``).
+A view reads the request's Principal with :func:`ctfy_auth.get_principal`.
 """
 
 from __future__ import annotations
@@ -14,27 +16,29 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from ctfy_auth.conf import app_settings
 from ctfy_auth.constants import FULL_ACCOUNT_KINDS, CredentialKind
+from ctfy_auth.scopes import LEVEL_RANKS, resource_scoped_keys
 
 if TYPE_CHECKING:
     from ctfy_auth.models import Token
 
-__all__ = ["LEVELS", "Principal"]
-
-#: Permission levels in order; write implies read.
-LEVELS: tuple[str, ...] = ("none", "read", "write")
-_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+__all__ = ["Principal"]
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """An authenticated credential and the authority it carries."""
+    """An authenticated credential and the authority it carries.
+
+    ``permissions`` is the credential's category -> level map (an API token's
+    clamped ``Token.permissions``; ignored for full-account kinds, whose owner's
+    role decides); ``resource_access`` and ``resource_ids`` are its resource
+    selection.
+    """
 
     user: Any
     credential_kind: CredentialKind
     token: Token | None = None
-    grants: Mapping[str, str] = field(default_factory=dict)
+    permissions: Mapping[str, str] = field(default_factory=dict)
     resource_access: str = "none"
     resource_ids: frozenset[str] = frozenset()
     reauthenticated_at: datetime | None = None
@@ -54,7 +58,7 @@ class Principal:
             return False
         if self.is_full_account:
             return True
-        if _RANK.get(self.grants.get(category, "none"), 0) < _RANK[level]:
+        if LEVEL_RANKS.get(self.permissions.get(category, "none"), 0) < LEVEL_RANKS[level]:
             return False
         return self.resource_allowed(category, resource_id)
 
@@ -62,8 +66,7 @@ class Principal:
         """The resource gate for resource-scoped categories (``all`` / ``selected`` / ``none``)."""
         if self.is_full_account:
             return True
-        scoped = {c["key"] for c in app_settings.SCOPE_CATALOG if c.get("resource_scoped")}
-        if category not in scoped:
+        if category not in resource_scoped_keys():
             return True
         if self.resource_access == "all":
             return True

@@ -7,18 +7,24 @@ order; templates (``CTFY_AUTH["TOKEN_TEMPLATES"]``) are
 read at call time. Levels are ordered ``none < read < write``; :func:`clamp` only
 ever lowers, and a template must survive it unchanged (system check
 ``ctfy_auth.E005``).
+
+This module is the one home of the vocabulary (see ``docs/glossary.md``): a
+*scope* is one ``category:level`` pair, a credential's *permissions* are its dense
+category -> level map, and *required scopes* are what a view declares. Every other
+module takes levels, ranks and the resource-scoped categories from here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from ctfy_auth.conf import app_settings
-from ctfy_auth.principal import LEVELS
 
 __all__ = [
     "LEVELS",
+    "LEVEL_RANKS",
+    "REQUIRABLE_LEVELS",
     "catalog",
     "catalog_keys",
     "clamp",
@@ -31,12 +37,23 @@ __all__ = [
     "templates",
 ]
 
-_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+#: Permission levels in order; write implies read.
+LEVELS: Final[tuple[str, ...]] = ("none", "read", "write")
+
+#: ``none`` 0, ``read`` 1, ``write`` 2. A plain dict (read-only by convention) because
+#: :meth:`ctfy_auth.principal.Principal.allows` indexes it on every check.
+LEVEL_RANKS: Final[Mapping[str, int]] = {level: rank for rank, level in enumerate(LEVELS)}
+
+#: Levels a view may require; requiring ``none`` would admit every token.
+REQUIRABLE_LEVELS: Final[tuple[str, ...]] = ("read", "write")
+
+#: ``(the SCOPE_CATALOG object it was computed from, the keys)``; see resource_scoped_keys().
+_resource_scoped: tuple[object, frozenset[str]] | None = None
 
 
 def level_rank(level: str) -> int:
     """``none`` 0, ``read`` 1, ``write`` 2; anything else ranks as ``none``."""
-    return _RANK.get(level, 0)
+    return LEVEL_RANKS.get(level, 0)
 
 
 def catalog() -> tuple[dict[str, Any], ...]:
@@ -48,7 +65,25 @@ def catalog_keys() -> tuple[str, ...]:
 
 
 def resource_scoped_keys() -> frozenset[str]:
-    return frozenset(str(e["key"]) for e in catalog() if e.get("resource_scoped"))
+    """The catalog keys marked ``resource_scoped``, computed once per catalog.
+
+    On the hot path (every :meth:`~ctfy_auth.principal.Principal.allows` of an API
+    token), so the set is kept beside the very ``SCOPE_CATALOG`` object it was
+    computed from and reused while ``app_settings`` returns that object. A settings
+    change (``setting_changed``, hence ``override_settings``, or an explicit
+    ``app_settings.reload()``) that brings another catalog recomputes it. Keying on
+    the object rather than listening to ``setting_changed`` ourselves means no reload
+    path can leave the set stale. Holding the object also keeps its ``id`` from
+    being reused.
+    """
+    global _resource_scoped
+    raw = app_settings.get("SCOPE_CATALOG")
+    cached = _resource_scoped
+    if cached is not None and cached[0] is raw:
+        return cached[1]
+    keys = frozenset(str(e["key"]) for e in raw if e.get("resource_scoped"))
+    _resource_scoped = (raw, keys)
+    return keys
 
 
 def dense(permissions: Mapping[str, Any] | None) -> dict[str, str]:
@@ -57,7 +92,7 @@ def dense(permissions: Mapping[str, Any] | None) -> dict[str, str]:
     out = {}
     for key in catalog_keys():
         level = permissions.get(key, "none")
-        out[key] = level if isinstance(level, str) and level in _RANK else "none"
+        out[key] = level if isinstance(level, str) and level in LEVEL_RANKS else "none"
     return out
 
 
@@ -71,8 +106,8 @@ def clamp(raw: Mapping[str, Any] | None) -> dict[str, str]:
     for entry in catalog():
         key = str(entry["key"])
         wanted = raw.get(key, "none")
-        rank = _RANK.get(wanted, 0) if isinstance(wanted, str) else 0
-        out[key] = LEVELS[min(rank, _RANK.get(str(entry.get("max_level", "write")), 0))]
+        rank = LEVEL_RANKS.get(wanted, 0) if isinstance(wanted, str) else 0
+        out[key] = LEVELS[min(rank, LEVEL_RANKS.get(str(entry.get("max_level", "write")), 0))]
     return out
 
 

@@ -2,6 +2,12 @@
 
 Every signal is sent with ``sender`` = the user model class, ``Token`` or ``DeviceRequest``,
 and the keyword arguments listed beside it.
+
+Two are different: :data:`pre_update` and :data:`post_update` are the model layer's, sent
+inside the write, around a ``QuerySet.update()`` of ``Token`` or of a user model whose manager
+comes from ctfy_auth, as Django sends ``pre_save``/``post_save`` around ``Model.save()``. A
+``pre_update`` receiver that raises stops the update (the credential cache refuses a change it
+cannot announce that way).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ __all__ = [
     "login_failed",
     "password_changed",
     "password_removed",
+    "post_update",
+    "pre_update",
     "reauthenticated",
     "token_created",
     "token_renewed",
@@ -56,3 +64,11 @@ token_revoked = Signal()
 device_approved = Signal()
 #: ``request`` (the ``DeviceRequest``), ``user`` — a person denied a device's sign-in.
 device_denied = Signal()
+#: ``queryset`` (the one being updated), ``fields`` (frozenset of the field names given to
+#: ``update()``) — sent before the UPDATE of ``Token.objects...update()`` /
+#: ``User.objects...update()`` runs (``sender``: the concrete model, also for a proxy's
+#: queryset); a receiver that raises stops it.
+pre_update = Signal()
+#: ``queryset``, ``fields`` — sent after that UPDATE ran, inside its transaction (not yet
+#: committed); not sent when it failed.
+post_update = Signal()

@@ -27,18 +27,18 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from ctfy_auth import scopes as _scopes
+from ctfy_auth import scopes
+from ctfy_auth.client_info import ClientInfo
 from ctfy_auth.conf import app_settings
 from ctfy_auth.models import ResourceAccess
-from ctfy_auth.services._common import ClientInfo
-from ctfy_auth.services.api_tokens import Scope, create_api_token, expiry_from
-from ctfy_auth.services.tokens import mint_session
+from ctfy_auth.services.api_tokens import Authority, create_api_token, expiry_from
+from ctfy_auth.services.sessions import mint_session
 
 __all__ = ["api_client_for", "bearer", "create_user_with_token"]
 
 
 def create_user_with_token(
-    scopes: Mapping[str, str] | None = None,
+    permissions: Mapping[str, str] | None = None,
     *,
     resource_access: str = ResourceAccess.ALL,
     resource_ids: Iterable[Any] = (),
@@ -49,11 +49,11 @@ def create_user_with_token(
 ) -> tuple[Any, str]:
     """Create a user and a token for them; returns ``(user, plaintext)``.
 
-    * ``scopes=None`` → a session token (``pt_``), minted as a sign-in would:
+    * ``permissions=None`` → a session token (``pt_``), minted as a sign-in would:
       full account, sudo window open. ``resource_access``, ``resource_ids`` and
       ``expires_in_days`` do not apply (sessions have a fixed lifetime).
-    * ``scopes={"challenges": "read", ...}`` → an API token (``pf_``) with those
-      levels, clamped to the catalog as a mint would (unknown keys dropped,
+    * ``permissions={"challenges": "read", ...}`` → an API token (``pf_``) with
+      those levels, clamped to the catalog as a mint would (unknown keys dropped,
       levels lowered to ``max_level``), ``resource_access`` (``all``,
       ``selected`` or ``none``) and, for ``selected`` only, ``resource_ids``.
       ``expires_in_days``: ``0`` never expires, ``None`` the configured default.
@@ -68,20 +68,20 @@ def create_user_with_token(
         user, token = create_user_with_token({"profile": "read"}, resource_access="none")
     """
     ids = tuple(str(i) for i in resource_ids)
-    if scopes is not None:
+    if permissions is not None:
         if resource_access not in ResourceAccess.values:
             raise ValueError(f"resource_access must be one of {ResourceAccess.values}")
         if (resource_access == ResourceAccess.SELECTED) != bool(ids):
             raise ValueError("resource_ids go with resource_access='selected', and it needs some")
     email = email or f"user-{secrets.token_hex(6)}@example.com"
     user = get_user_model().objects.create_user(email=email, password=password, **user_fields)
-    if scopes is None:
+    if permissions is None:
         _token, plaintext = mint_session(user, ClientInfo())
         return user, plaintext
     _token, plaintext = create_api_token(
         user,
         label="test",
-        scope=Scope(resource_access, ids, _scopes.clamp(scopes)),
+        authority=Authority(resource_access, ids, scopes.clamp(permissions)),
         expires_at=expiry_from(
             expires_in_days,
             default_days=app_settings.API_TOKEN_DEFAULT_LIFETIME_DAYS,

@@ -17,6 +17,9 @@ Two kinds of counter live here:
   than the budget; the caller :meth:`Attempt.refund`\\ s the unit when the guess
   was right, so only wrong guesses stay counted.
 
+Both, and the device flow's site-wide alert, count with :func:`count_in_window`:
+one fixed-window counter, incremented atomically before it is compared.
+
 Views call :func:`check_rate` after authentication and validation, so a request
 that fails either does not spend quota (ctfy's order).
 
@@ -39,7 +42,7 @@ from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 
 from ctfy_auth.conf import app_settings
-from ctfy_auth.constants import RESOLUTION_ATTR
+from ctfy_auth.credentials import resolved_principal
 from ctfy_auth.exceptions import RateLimited, RateLimitUnavailable
 
 __all__ = [
@@ -47,9 +50,11 @@ __all__ = [
     "SECRET_BUCKETS",
     "SHARED_BUCKETS",
     "Attempt",
+    "WindowCount",
     "check_rate",
     "claim_interval",
     "client_ip",
+    "count_in_window",
     "parse_rate",
     "spend",
 ]
@@ -101,8 +106,7 @@ def _client_key(request: HttpRequest) -> str:
     junk headers to routes that never read them).
     """
     ip = client_ip(request)
-    resolution = request.__dict__.get(RESOLUTION_ATTR)
-    if resolution is not None and resolution[0] is not None:
+    if resolved_principal(request) is not None:
         header = request.META.get("HTTP_AUTHORIZATION", "")
         credential = header.strip().partition(" ")[2].strip()
         return "tok:" + hashlib.sha256(credential.encode()).hexdigest()[:16] + ":" + ip
@@ -113,14 +117,42 @@ def _cache() -> BaseCache:
     return caches[app_settings.THROTTLE_CACHE]
 
 
-def _count(cache: BaseCache, key: str, period: int) -> int:
-    """Add one to ``key`` atomically and return the new count (raises when the cache is down)."""
+@dataclass(frozen=True, slots=True)
+class WindowCount:
+    """Where a fixed-window counter stands once :func:`count_in_window` has added one to it."""
+
+    key: str
+    count: int
+    limit: int
+    retry_after: int
+
+    @property
+    def exceeded(self) -> bool:
+        """This unit went past the limit (the ``limit``-th unit is still within it)."""
+        return self.count > self.limit
+
+
+def count_in_window(name: str, limit: int, period: int, *, now: float | None = None) -> WindowCount:
+    """Add one to the counter ``name`` for the current ``period``-second window; the one counter.
+
+    Every rate limit, budget and alert of ctfy_auth counts here, in the throttle cache
+    (``ctfy_auth:<name>:<period>:<window>``). Incr-then-compare: the increment is atomic
+    and its result is what is compared with ``limit``, so concurrent callers can never
+    get more than ``limit`` units between them (a read-then-write would let them all
+    through). Whatever the cache raises when it is unreachable propagates: the caller
+    decides whether that fails closed (a guessable secret) or open.
+    """
+    now = time.time() if now is None else now
+    window = int(now // period)
+    key = f"ctfy_auth:{name}:{period}:{window}"
+    cache = _cache()
     cache.add(key, 0, timeout=period + 1)
     try:
-        return int(cache.incr(key))
+        count = int(cache.incr(key))
     except ValueError:  # expired between add() and incr()
         cache.set(key, 1, timeout=period + 1)
-        return 1
+        count = 1
+    return WindowCount(key, count, limit, retry_after=max(1, int((window + 1) * period - now)))
 
 
 def _unavailable(what: str) -> RateLimitUnavailable:
@@ -140,24 +172,20 @@ def check_rate(request: HttpRequest, bucket: str) -> None:
     if not rate:
         return
     limit, period, unit = parse_rate(rate)
-    now = time.time()
-    window = int(now // period)
     if bucket in SHARED_BUCKETS:
         endpoint = "*"
     else:
         match = getattr(request, "resolver_match", None)
         endpoint = match.view_name if match is not None else request.path
-    key = f"ctfy_auth:rl:{bucket}:{endpoint}:{_client_key(request)}:{window}"
     try:
-        count = _count(_cache(), key, period)
+        hit = count_in_window(f"rl:{bucket}:{endpoint}:{_client_key(request)}", limit, period)
     except Exception:
         if bucket in SECRET_BUCKETS:
             raise _unavailable(f"the {bucket!r} bucket") from None
         logger.warning("ctfy_auth throttle cache unavailable; not rate limiting", exc_info=True)
         return
-    if count > limit:
-        retry_after = max(1, int((window + 1) * period - now))
-        raise RateLimited(f"Rate limit exceeded: {limit} per 1 {unit}", retry_after=retry_after)
+    if hit.exceeded:
+        raise RateLimited(f"Rate limit exceeded: {limit} per 1 {unit}", retry_after=hit.retry_after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +208,10 @@ class Attempt:
                 logger.warning("ctfy_auth throttle cache unavailable; not refunding", exc_info=True)
 
 
-def _budget_key(name: str, subject: str, period: int, window: int) -> str:
+def _budget_name(name: str, subject: str) -> str:
     # Hashed: subjects may be email addresses, which do not belong in cache keys.
     digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
-    return f"ctfy_auth:budget:{name}:{digest}:{period}:{window}"
+    return f"budget:{name}:{digest}"
 
 
 def spend(budgets: list[tuple[str, str, str]], *, message: str) -> Attempt:
@@ -194,25 +222,21 @@ def spend(budgets: list[tuple[str, str, str]], *, message: str) -> Attempt:
     the cache unreachable: :class:`RateLimitUnavailable` (503). Either way, units
     already taken for this call are given back. A falsy rate skips its budget.
     """
-    cache = _cache()
     taken: list[str] = []
     now = time.time()
     for name, subject, rate in budgets:
         if not rate:
             continue
         limit, period, unit = parse_rate(rate)
-        window = int(now // period)
-        key = _budget_key(name, subject, period, window)
         try:
-            count = _count(cache, key, period)
+            hit = count_in_window(_budget_name(name, subject), limit, period, now=now)
         except Exception:
             Attempt(tuple(taken)).refund()
             raise _unavailable(f"the {name!r} budget") from None
-        taken.append(key)
-        if count > limit:
+        taken.append(hit.key)
+        if hit.exceeded:
             Attempt(tuple(taken)).refund()
-            retry_after = max(1, int((window + 1) * period - now))
-            raise RateLimited(f"{message}: {limit} per 1 {unit}", retry_after=retry_after)
+            raise RateLimited(f"{message}: {limit} per 1 {unit}", retry_after=hit.retry_after)
     return Attempt(tuple(taken))
 
 

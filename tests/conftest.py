@@ -12,8 +12,8 @@ from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
-from ctfy_auth.services import tokens as token_services
-from ctfy_auth.services._common import ClientInfo
+from ctfy_auth.client_info import ClientInfo
+from ctfy_auth.services import sessions
 
 pytest_plugins = ["tests.oauth_fakes.fixtures", "tests.adversarial.secrets_plugin"]
 
@@ -67,7 +67,7 @@ def session_factory(db: Any) -> Callable[..., str]:
     """``session_factory(user, **row_fields)`` → the plaintext of a fresh ``pt_`` session."""
 
     def make(user: Any, **row_fields: Any) -> str:
-        token, plaintext = token_services.mint_session(user, ClientInfo(ip="127.0.0.1"))
+        token, plaintext = sessions.mint_session(user, ClientInfo(ip="127.0.0.1"))
         if row_fields:
             type(token).objects.filter(pk=token.pk).update(**row_fields)
         return plaintext

@@ -16,6 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from ctfy_auth import crypto
 from ctfy_auth.constants import Role, TokenKind
@@ -56,7 +57,7 @@ def root_client(super_admin: Any) -> Client:
 def make_token(db: Any) -> Callable[..., tuple[Token, str]]:
     """``make_token(user, **fields)`` → ``(row, digest)``; a fine-grained token by default."""
 
-    def make(user: Any, kind: str = TokenKind.API, **fields: Any) -> tuple[Token, str]:
+    def make(user: Any, kind: str = TokenKind.API_TOKEN, **fields: Any) -> tuple[Token, str]:
         digest = crypto.digest(crypto.generate(kind))
         return Token.objects.create(user=user, kind=kind, digest=digest, **fields), digest
 
@@ -299,6 +300,33 @@ def test_token_status_filter(
         ids = {t.pk for t in response.context["cl"].result_list}
         assert ids == {wanted.pk}
         assert f">{status}<" in response.text
+
+
+def test_token_status_column_and_filter_are_the_models(
+    root_client: Client, staff: Any, make_token: Callable[..., Any]
+) -> None:
+    """One rule: the column shows ``Token.status()``, the filter selects with the model's queries."""
+    now = timezone.now()
+    rows = [
+        make_token(staff, expires_at=now + timedelta(days=1))[0],
+        make_token(staff)[0],  # never expires
+        make_token(staff, expires_at=now - timedelta(days=1))[0],
+        make_token(staff, revoked_at=now)[0],
+        make_token(staff, revoked_at=now, expires_at=now - timedelta(days=1))[0],
+    ]
+    selected = {
+        "live": set(Token.objects.live().values_list("pk", flat=True)),
+        "expired": set(Token.objects.expired().values_list("pk", flat=True)),
+        "revoked": set(Token.objects.revoked().values_list("pk", flat=True)),
+    }
+    assert {t.pk: t.status() for t in rows} == {
+        pk: status for status, pks in selected.items() for pk in pks
+    }
+    assert [len(pks) for pks in selected.values()] == [2, 1, 2]
+    for status, pks in selected.items():
+        response = root_client.get(url("token") + f"?status={status}")
+        assert {t.pk for t in response.context["cl"].result_list} == pks
+        assert response.text.count(f">{status}<") >= len(pks)
 
 
 def test_revoke_action_revokes_only_live_selected_tokens(
@@ -546,6 +574,33 @@ def test_add_user_refuses_weak_or_mismatched_passwords(
     )
     assert response.status_code == HTTPStatus.OK
     assert field in form_errors(response)
+
+
+def test_admin_and_api_share_the_password_length_rule(root_client: Client, settings: Any) -> None:
+    settings.CTFY_AUTH = {**settings.CTFY_AUTH, "PASSWORD_MIN_LENGTH": 40}
+    short = "an unusual passphrase of 39 characters!"
+    assert len(short) == 39
+
+    def add(password: str) -> Any:
+        return root_client.post(
+            url("user", "add"),
+            {
+                "email": "length@example.com",
+                "role": Role.USER,
+                "usable_password": "true",
+                "password1": password,
+                "password2": password,
+            },
+        )
+
+    assert form_errors(add(short))["password1"] == ["Use between 40 and 256 characters."]
+    body = {"email": "length@example.com", "password": short}
+    refused = APIClient().post("/api/v1/auth/register", body, format="json")
+    assert refused.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert "at least 40 characters" in refused.json()["detail"]["issues"][0]["msg"]
+    assert add(short + "x").status_code == HTTPStatus.FOUND
+    too_long = "x" * 257
+    assert form_errors(add(too_long))["password1"] == ["Use between 40 and 256 characters."]
 
 
 def test_add_user_refuses_an_email_differing_only_in_case(root_client: Client, staff: Any) -> None:

@@ -78,7 +78,7 @@ def admin_client(admin_user, client_for):
     return client_for(admin_user)
 
 
-def mint_row(user, kind: str = TokenKind.API, **fields) -> tuple[Token, str]:
+def mint_row(user, kind: str = TokenKind.API_TOKEN, **fields) -> tuple[Token, str]:
     """A raw token row and its plaintext."""
     plaintext = crypto.generate(kind)
     token = Token.objects.create(user=user, kind=kind, digest=crypto.digest(plaintext), **fields)
@@ -458,7 +458,7 @@ def test_unknown_secret_is_found_false(super_client, django_assert_num_queries):
     super_client.get(USERS)  # spend the session's first-use write
     with django_assert_num_queries(2):  # bearer lookup + one digest lookup
         response = super_client.post(
-            TRACE, {"token": crypto.generate(TokenKind.API)}, format="json"
+            TRACE, {"token": crypto.generate(TokenKind.API_TOKEN)}, format="json"
         )
     assert response.status_code == HTTPStatus.OK
     assert response.json() == NOT_FOUND

@@ -16,7 +16,9 @@ from django.conf import settings as django_settings
 from django.core.checks import registry
 
 from ctfy_auth import checks
-from ctfy_auth.checks import check_settings, check_throttle_cache
+from ctfy_auth.checks import check_settings, check_throttle_cache, check_values
+from ctfy_auth.conf import app_settings
+from ctfy_auth.providers.registry import listed_providers
 
 _AUTH_MW = "django.contrib.auth.middleware.AuthenticationMiddleware"
 _OUR_MW = "ctfy_auth.middleware.BearerTokenMiddleware"
@@ -86,6 +88,27 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
             "CTFY_AUTH": {"CREDENTIAL_CACHE": "default"},
         },
         ["'default'", "SQLite", "slower"],
+    ),
+    "ctfy_auth.E009": (
+        {"CTFY_AUTH": {"PASSWORD_AUTH_ENABLED": "no"}},
+        ["PASSWORD_AUTH_ENABLED", "True or False"],
+    ),
+    "ctfy_auth.E010": (
+        {"CTFY_AUTH": {"USER_AGENT_MAX_LENGTH": 1024}},
+        ["USER_AGENT_MAX_LENGTH", "1024", "512"],
+    ),
+    "ctfy_auth.E011": ({"CTFY_AUTH": {"THROTTLE_CACHE": "throttle"}}, ["'throttle'", "CACHES"]),
+    "ctfy_auth.E012": (
+        {"CTFY_AUTH": {"RESOURCE_EXISTS": "demo.models.no_such_callable"}},
+        ["RESOURCE_EXISTS", "no_such_callable"],
+    ),
+    "ctfy_auth.E013": (
+        {"CTFY_AUTH": {"OAUTH_REDIRECT_ORIGIN": "https://ctf.example.org/api"}},
+        ["OAUTH_REDIRECT_ORIGIN", "path"],
+    ),
+    "ctfy_auth.W004": (
+        {"CTFY_AUTH": {"OIDC_DISPLAY_NAME": "Example SSO"}},
+        ["OIDC_DISPLAY_NAME", "deprecated"],
     ),
 }
 
@@ -159,6 +182,13 @@ def test_check_fires_on_a_bad_configuration(settings, check_id):
     assert fired[0].is_serious() == check_id.startswith("ctfy_auth.E")
 
 
+def test_checks_do_not_reload_settings(settings):
+    """A check reads ``app_settings`` as the app does; it never drops what is cached."""
+    cached = app_settings._values()
+    assert ctfy_messages() is not None
+    assert app_settings._values() is cached
+
+
 def test_the_test_settings_are_clean(settings):
     # The SQLite run keeps throttle counters in local memory with DEBUG off: that is W002.
     local = settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
@@ -174,21 +204,36 @@ def test_w002_is_quiet_under_debug(settings):
 
 
 @pytest.mark.parametrize(
-    ("changes", "fires"),
+    ("changes", "fired"),
     [
-        ({"CACHES": _REDIS}, False),
-        ({"CACHES": _REDIS, "CTFY_AUTH": {"THROTTLE_CACHE": "throttle"}}, True),  # no such alias
-        ({"CACHES": {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}}, True),
-        ({"CACHES": _LOCMEM, "CTFY_AUTH": {"THROTTLE_ENABLED": False}}, False),
-        ({"CACHES": _LOCMEM, "CTFY_AUTH": {"NO_SUCH_KEY": 1}}, False),  # E003's to report
+        ({"CACHES": _REDIS}, []),
+        # No such alias: not a per-process cache but no cache at all, E011 (not W002).
+        ({"CACHES": _REDIS, "CTFY_AUTH": {"THROTTLE_CACHE": "throttle"}}, ["ctfy_auth.E011"]),
+        (
+            {"CACHES": {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}},
+            ["ctfy_auth.W002"],
+        ),
+        ({"CACHES": _LOCMEM, "CTFY_AUTH": {"THROTTLE_ENABLED": False}}, []),
+        ({"CACHES": _LOCMEM, "CTFY_AUTH": {"NO_SUCH_KEY": 1}}, []),  # E003's to report
     ],
     ids=["redis", "missing-alias", "dummy", "throttling-off", "broken-settings"],
 )
-def test_w002_outside_debug(settings, changes, fires):
+def test_w002_outside_debug(settings, changes, fired):
     settings.DEBUG = False
     settings.CACHES = changes["CACHES"]
     ctfy_auth(settings, **changes.get("CTFY_AUTH", {}))
-    assert [m.id for m in check_throttle_cache()] == (["ctfy_auth.W002"] if fires else [])
+    assert [m.id for m in check_throttle_cache()] == fired
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize("throttling", [True, False])
+def test_e011_a_missing_throttle_cache_is_an_error_whatever_debug_and_the_switch_say(
+    settings, debug, throttling
+):
+    # The device budgets and poll spacing use the throttle cache even with THROTTLE_ENABLED off.
+    settings.DEBUG, settings.CACHES = debug, _REDIS
+    ctfy_auth(settings, THROTTLE_CACHE="throttle", THROTTLE_ENABLED=throttling)
+    assert [m.id for m in check_throttle_cache()] == ["ctfy_auth.E011"]
 
 
 # --- E003: unknown keys and rates that the limiter could not use -----------------------------
@@ -273,3 +318,157 @@ def test_e007_names_the_problem(settings, values, words):
 def test_e007_accepts_good_configurations(settings, values):
     ctfy_auth(settings, **values)
     assert [m.msg for m in ctfy_messages() if m.id == "ctfy_auth.E007"] == []
+
+
+# --- E009 / E010: the type and the range of every other key -----------------------------------
+
+
+def fired(settings: Any, check_id: str, **values: Any) -> list[str]:
+    """Messages of ``check_id`` once ``values`` are merged into CTFY_AUTH (each with a hint)."""
+    ctfy_auth(settings, **values)
+    found = [m for m in ctfy_messages() if m.id == check_id]
+    assert all(m.hint for m in found)
+    return [m.msg for m in found]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        *[(key, "yes") for key in checks._SWITCHES],
+        *[(key, "10") for key in checks._WHOLE_NUMBERS],
+        ("USER_AGENT_MAX_LENGTH", True),  # a bool is not a number of characters
+        ("API_TOKEN_LIMIT", 2.5),
+        *[(key, 5) for key in checks._TEXTS],
+        ("PROVIDER_HTTP_TIMEOUT_SECONDS", "10"),
+        ("PROVIDER_HTTP_TIMEOUT_SECONDS", True),
+        ("COMMON_PASSWORDS", "password1234"),  # one string is not a list of them
+        ("COMMON_PASSWORDS", ["password1234", 1234]),
+    ],
+)
+def test_e009_names_the_key_of_the_wrong_type(settings, key, value):
+    (message,) = fired(settings, "ctfy_auth.E009", **{key: value})
+    assert message.startswith(f"CTFY_AUTH[{key!r}] is {type(value).__name__} {value!r}, not ")
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        ({"USER_AGENT_MAX_LENGTH": 513}, ["USER_AGENT_MAX_LENGTH", "from 0 to 512"]),
+        ({"USER_AGENT_MAX_LENGTH": -1}, ["USER_AGENT_MAX_LENGTH", "from 0 to 512"]),
+        ({"PASSWORD_MIN_LENGTH": 0}, ["PASSWORD_MIN_LENGTH", "1 or more"]),
+        ({"SESSION_TOKEN_LIFETIME_SECONDS": 0}, ["SESSION_TOKEN_LIFETIME_SECONDS"]),
+        ({"LAST_USED_UPDATE_SECONDS": -5}, ["LAST_USED_UPDATE_SECONDS", "0 or more"]),
+        ({"API_TOKEN_MAX_LIFETIME_DAYS": 36501}, ["API_TOKEN_MAX_LIFETIME_DAYS", "36500"]),
+        ({"NUM_PROXIES": -1}, ["NUM_PROXIES"]),
+        ({"TOKEN_RETENTION_DAYS": -1}, ["TOKEN_RETENTION_DAYS"]),
+        ({"SESSION_TOKEN_LABEL": "x" * 65}, ["SESSION_TOKEN_LABEL", "65", "64"]),
+        ({"RESOURCE_TYPE": " "}, ["RESOURCE_TYPE", "empty"]),
+        ({"PROVIDER_HTTP_TIMEOUT_SECONDS": 0}, ["PROVIDER_HTTP_TIMEOUT_SECONDS"]),
+        (
+            {"PASSWORD_MIN_LENGTH": 300},
+            ["PASSWORD_MIN_LENGTH", "300", "at most PASSWORD_MAX_LENGTH", "256"],
+        ),
+        (
+            {"API_TOKEN_DEFAULT_LIFETIME_DAYS": 400, "API_TOKEN_MAX_LIFETIME_DAYS": 365},
+            ["API_TOKEN_DEFAULT_LIFETIME_DAYS", "at most API_TOKEN_MAX_LIFETIME_DAYS"],
+        ),
+        (
+            {"DEVICE_POLL_INTERVAL_SECONDS": 600},
+            ["DEVICE_POLL_INTERVAL_SECONDS", "below DEVICE_CODE_LIFETIME_SECONDS"],
+        ),
+    ],
+)
+def test_e010_names_the_key_out_of_range(settings, values, words):
+    (message,) = fired(settings, "ctfy_auth.E010", **values)
+    assert all(word in message for word in words), message
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"USER_AGENT_MAX_LENGTH": 512},
+        {"USER_AGENT_MAX_LENGTH": 0},
+        {"PASSWORD_MIN_LENGTH": 256, "PASSWORD_MAX_LENGTH": 256},
+        {"API_TOKEN_DEFAULT_LIFETIME_DAYS": 0, "API_TOKEN_MAX_LIFETIME_DAYS": 36500},
+        {"PROVIDER_HTTP_TIMEOUT_SECONDS": 2.5, "SESSION_TOKEN_LABEL": "x" * 64},
+        {"DEVICE_POLL_INTERVAL_SECONDS": 599, "COMMON_PASSWORDS": frozenset({"hunter2"})},
+    ],
+)
+def test_e009_and_e010_accept_values_in_range(settings, values):
+    ctfy_auth(settings, **values)
+    assert [m.msg for m in check_values()] == []
+
+
+def test_a_mistyped_value_is_not_also_out_of_range(settings):
+    ctfy_auth(settings, PASSWORD_MIN_LENGTH="12", DEVICE_POLL_INTERVAL_SECONDS=None)
+    assert sorted(m.id for m in check_values()) == ["ctfy_auth.E009", "ctfy_auth.E009"]
+
+
+# --- E012: RESOURCE_EXISTS; E013: public origins ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (5, "int, not a callable"),
+        ("demo.models.no_such_callable", "cannot be imported"),
+        ("competition_exists", "cannot be imported"),  # not a dotted path
+        ("tests.test_checks.CASES", "not callable"),
+    ],
+)
+def test_e012_refuses_what_cannot_be_called(settings, value, words):
+    (message,) = fired(settings, "ctfy_auth.E012", RESOURCE_EXISTS=value)
+    assert words in message
+
+
+@pytest.mark.parametrize(
+    "value", [None, "demo.models.competition_exists", lambda resource_id: resource_id == "x"]
+)
+def test_e012_accepts_none_a_callable_or_its_path(settings, value):
+    assert fired(settings, "ctfy_auth.E012", RESOURCE_EXISTS=value) == []
+
+
+@pytest.mark.parametrize("key", ["OAUTH_REDIRECT_ORIGIN", "DEVICE_VERIFICATION_ORIGIN"])
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("ctf.example.org", "not an http(s) origin"),
+        ("ftp://ctf.example.org", "not an http(s) origin"),
+        ("https://ctf.example.org/api/v1", "path"),
+        ("https://ctf.example.org?next=/", "query"),
+        ("https://ctf.example.org#top", "fragment"),
+        ("https://admin:secret@ctf.example.org", "credentials"),
+        ("https://ctf.example.org:port", "not a URL"),
+    ],
+)
+def test_e013_refuses_what_is_not_an_origin(settings, key, value, words):
+    (message,) = fired(settings, "ctfy_auth.E013", **{key: value})
+    assert key in message and words in message
+
+
+@pytest.mark.parametrize(
+    "value", ["", "https://ctf.example.org", "https://ctf.example.org/", "http://127.0.0.1:8000"]
+)
+def test_e013_accepts_an_origin_or_nothing(settings, value):
+    ctfy_auth(settings, OAUTH_REDIRECT_ORIGIN=value, DEVICE_VERIFICATION_ORIGIN=value)
+    assert [m.msg for m in ctfy_messages() if m.id == "ctfy_auth.E013"] == []
+
+
+# --- W004: OIDC_DISPLAY_NAME is deprecated, and still read for one release ----------------------
+
+
+def test_w004_says_what_to_use_instead_and_the_old_setting_still_works(settings):
+    ctfy_auth(
+        settings,
+        OIDC_DISPLAY_NAME="Example SSO",
+        PROVIDERS={"oidc": {"issuer": "https://sso.example", "client_id": "ctfy"}},
+    )
+    (warning,) = [m for m in ctfy_messages() if m.id == "ctfy_auth.W004"]
+    assert 'PROVIDERS"]["oidc"]["display_name"]' in warning.hint
+    (oidc,) = [row for row in listed_providers() if row["name"] == "oidc"]
+    assert oidc["display_name"] == "Example SSO"
+
+
+def test_w004_is_quiet_when_the_setting_is_left_out(settings):
+    assert "OIDC_DISPLAY_NAME" not in settings.CTFY_AUTH
+    assert [m for m in ctfy_messages() if m.id == "ctfy_auth.W004"] == []

@@ -15,10 +15,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from ctfy_auth import crypto, scopes, signals
+from ctfy_auth.client_info import ClientInfo
 from ctfy_auth.constants import TokenKind
 from ctfy_auth.models import Token
-from ctfy_auth.services._common import ClientInfo
-from ctfy_auth.services.tokens import mint_session
+from ctfy_auth.services.sessions import mint_session
 
 pytestmark = pytest.mark.django_db
 
@@ -88,12 +88,12 @@ def test_api_token_with_explicit_scopes(user, caplog, django_capture_on_commit_c
     finally:
         signals.token_created.disconnect(receiver)
     plaintext = the_one_line(out)
-    assert crypto.parse_kind(plaintext) == TokenKind.API
+    assert crypto.parse_kind(plaintext) == TokenKind.API_TOKEN
     assert plaintext not in caplog.text
     assert plaintext not in err
     token = Token.objects.get(digest=crypto.digest(plaintext))
     assert created == [token.id]
-    assert (token.user_id, token.kind, token.label) == (user.id, TokenKind.API, "ci")
+    assert (token.user_id, token.kind, token.label) == (user.id, TokenKind.API_TOKEN, "ci")
     assert token.permissions == {
         **{key: "none" for key in scopes.catalog_keys()},
         "challenges": "read",
@@ -132,7 +132,7 @@ def test_operator_mint_ignores_the_cap(user, settings):
     settings.CTFY_AUTH = {**settings.CTFY_AUTH, "API_TOKEN_LIMIT": 1}
     create_token(user.email)
     create_token(user.email)
-    assert Token.objects.filter(user=user, kind=TokenKind.API).count() == 2
+    assert Token.objects.filter(user=user, kind=TokenKind.API_TOKEN).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -190,9 +190,9 @@ def token_rows(user):
     young = timedelta(days=10)
 
     def row(**fields):
-        plaintext = crypto.generate(TokenKind.API)
+        plaintext = crypto.generate(TokenKind.API_TOKEN)
         return Token.objects.create(
-            user=user, kind=TokenKind.API, digest=crypto.digest(plaintext), **fields
+            user=user, kind=TokenKind.API_TOKEN, digest=crypto.digest(plaintext), **fields
         )
 
     root = row(revoked_at=now - old, created_at=now - old)
@@ -265,9 +265,9 @@ def test_purge_refuses_bad_options(args, message, db):
 
 
 def test_purge_removes_device_requests_expired_before_the_cutoff():
+    from ctfy_auth.client_info import ClientInfo
     from ctfy_auth.models import DeviceRequest
     from ctfy_auth.services import devices
-    from ctfy_auth.services._common import ClientInfo
 
     now = timezone.now()
     old, recent, live = (devices.start(ClientInfo())[0] for _ in range(3))
@@ -276,3 +276,33 @@ def test_purge_removes_device_requests_expired_before_the_cutoff():
     assert "Would delete 1 device request(s)" in purge("--dry-run")
     assert "Deleted 1 device request(s)" in purge()
     assert set(DeviceRequest.objects.values_list("pk", flat=True)) == {recent.pk, live.pk}
+
+
+def test_purge_removes_expired_flows_in_batches_like_the_rest(user):
+    """One batching rule for every kind of row: device requests and flows go in batches too."""
+    from ctfy_auth.models import DeviceRequest, OAuthFlow, OAuthFlowKind
+    from ctfy_auth.services import devices
+
+    now = timezone.now()
+    for n in range(3):
+        OAuthFlow.objects.create(
+            kind=OAuthFlowKind.LOGIN,
+            provider="github",
+            nonce=f"expired-{n}",
+            expires_at=now - timedelta(seconds=1),
+        )
+    live = OAuthFlow.objects.create(
+        kind=OAuthFlowKind.LOGIN, provider="github", nonce="live", expires_at=now + timedelta(1)
+    )
+    for _ in range(3):
+        devices.start(ClientInfo())
+    DeviceRequest.objects.update(expires_at=now - timedelta(days=91))
+    assert "Would delete 3 expired sign-in/link flow(s)." in purge("--dry-run")
+    with CaptureQueriesContext(connection) as ctx:
+        out = purge("--batch-size", "2")
+    assert "Deleted 3 device request(s) expired before then." in out
+    assert "Deleted 3 expired sign-in/link flow(s)." in out
+    assert list(OAuthFlow.objects.values_list("pk", flat=True)) == [live.pk]
+    for table in ("ctfy_auth_devicerequest", "ctfy_auth_oauthflow"):
+        selects = [q for q in ctx.captured_queries if "LIMIT 2" in q["sql"] and table in q["sql"]]
+        assert len(selects) == 3, table  # 2 + 1, then an empty batch ends the loop

@@ -26,7 +26,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from ctfy_auth import credential_cache, crypto
+from ctfy_auth import crypto
+from ctfy_auth.credentials import cache as credential_cache
 from ctfy_auth.models import Token
 from tests.live_example import running_examples
 

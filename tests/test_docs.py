@@ -139,7 +139,7 @@ _HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 _API_HEADING = re.compile(r"^### (?P<method>[A-Z]+) (?P<path>/\S*)\s*$")
 _SUMMARY_ROW = re.compile(r"^\| `(?P<method>[A-Z]+) (?P<path>/[^`]*)` \| (?P<cells>.*)\|\s*$")
 _BUCKET_ROW = re.compile(r"^\| `(?P<bucket>\w+)` \| (?P<rate>[^|]+?) \| (?P<endpoints>.*)\|\s*$")
-_CHECK_RATE = re.compile(r"""check_rate\(\s*["'](\w+)["']""")
+_CHECK_RATE = re.compile(r"\bself\.check_rate\(\)")
 
 
 def _normalise(path: str) -> str:
@@ -173,8 +173,8 @@ def _handlers(pattern: URLPattern) -> dict[str, Any]:
 def _routes() -> dict[tuple[str, str], set[str]]:
     """``(METHOD, /normalised/path)`` → the rate buckets its handler spends.
 
-    The buckets are the ``check_rate("<bucket>")`` calls in the handler's own source (views
-    spend quota there, after validation).
+    The bucket is the view's ``rate_buckets`` entry for the handler, when the handler's own
+    source calls ``self.check_rate()`` (views spend quota there, after validation).
     """
     from ctfy_auth.api.urls import urlpatterns
 
@@ -186,8 +186,10 @@ def _routes() -> dict[tuple[str, str], set[str]]:
             f"{pattern.name}: a regex route; teach tests/test_docs.py to read it"
         )
         path = _normalise("/" + str(pattern.pattern))
+        buckets = pattern.callback.cls.rate_buckets  # type: ignore[attr-defined]
         for method, handler in _handlers(pattern).items():
-            routes[(method, path)] = set(_CHECK_RATE.findall(inspect.getsource(handler)))
+            spends = _CHECK_RATE.search(inspect.getsource(handler))
+            routes[(method, path)] = {buckets[handler.__name__]} if spends else set()
     return routes
 
 

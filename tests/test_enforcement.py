@@ -28,11 +28,18 @@ from rest_framework.views import APIView
 from ctfy_auth import crypto
 from ctfy_auth.api.base import CtfyAPIView
 from ctfy_auth.authentication import BearerTokenAuthentication
-from ctfy_auth.constants import CredentialKind
+from ctfy_auth.constants import CredentialKind, Role
 from ctfy_auth.decorators import require_scope
 from ctfy_auth.exceptions import InvalidToken, TokenMissingScope, TokenResourceForbidden
 from ctfy_auth.models import Token
-from ctfy_auth.permissions import HasScopes, IsFullAccount, check_scopes
+from ctfy_auth.permissions import (
+    HasScopes,
+    IsAdmin,
+    IsFullAccount,
+    IsUserSession,
+    check_scopes,
+    view_rules_on_api_tokens,
+)
 from ctfy_auth.principal import Principal
 from ctfy_auth.testing import api_client_for, bearer, create_user_with_token
 from demo.models import Competition, Submission
@@ -502,27 +509,123 @@ def test_and_composition_needs_both():
     assert outcome(view) == (HTTPStatus.UNAUTHORIZED, "http_401")
 
 
-def test_or_composition_short_circuits_on_the_first_descriptive_refusal():
-    # Documented: inside `|` a raise ends the evaluation, so IsFullAccount first refuses every
-    # API token, even one whose scopes would satisfy HasScopes.
+def body(view: type, plaintext: str | None = None, user: Any = None) -> tuple[int, str, Any]:
+    request = factory.get("/x", **(bearer(plaintext) if plaintext else {}))
+    if user is not None:
+        force_authenticate(request, user=user)
+    response = view.as_view()(request)
+    response.render()
+    return error(response) if response.status_code >= 400 else (response.status_code, "", None)
+
+
+def test_or_of_two_ruling_classes_admits_what_either_admits():
+    # Both operands rule on API tokens, so the OR does: a token reaches it, and either may admit.
     view = composed(IsFullAccount | HasScopes)
     assert outcome(view, create_user_with_token()[1]) == (HTTPStatus.OK, "")
-    assert outcome(view, create_user_with_token({"challenges": "read"})[1]) == (
+    assert outcome(view, create_user_with_token({"challenges": "read"})[1]) == (HTTPStatus.OK, "")
+    # Both refuse: the envelope is the last refusal's (HasScopes), exactly as HasScopes alone.
+    status, code, detail = body(view, create_user_with_token({"profile": "read"})[1])
+    assert (status, code) == (HTTPStatus.FORBIDDEN, "token_missing_scope")
+    assert (detail["required"], detail["granted"]) == ("challenges:read", "challenges:none")
+    assert outcome(view) == (HTTPStatus.UNAUTHORIZED, "http_401")
+
+
+def test_or_reports_the_first_refusal_when_the_second_has_none():
+    user, _plaintext = create_user_with_token()
+    view = composed(HasScopes | IsFullAccount)
+    status, code, detail = body(view, create_user_with_token({"profile": "read"})[1])
+    assert (status, code, detail["error"]) == (
+        HTTPStatus.FORBIDDEN,
+        "token_scope_required",
+        "token_scope_required",
+    )
+    # A user authenticated another way: both return a plain False, DRF's generic 403.
+    assert outcome(view, user=user) == (HTTPStatus.FORBIDDEN, "http_403")
+
+
+def test_an_or_with_a_class_that_does_not_rule_refuses_every_api_token():
+    # IsAuthenticated would admit any token, so the OR does not rule: authentication refuses.
+    user, session = create_user_with_token()
+    view = composed(HasScopes | IsAuthenticated)
+    assert outcome(view, user=user) == (HTTPStatus.OK, "")  # e.g. the host's cookie login
+    assert outcome(view, session) == (HTTPStatus.OK, "")
+    for scopes in ({"challenges": "read"}, {"profile": "read"}):
+        token = create_user_with_token(scopes)[1]
+        assert outcome(view, token) == (HTTPStatus.FORBIDDEN, "token_scope_required")
+    assert outcome(view) == (HTTPStatus.UNAUTHORIZED, "http_401")
+
+
+def test_negation_composes_and_its_refusal_is_drfs_generic_403():
+    # A route for API tokens only: HasScopes rules, so the AND does; ~IsUserSession never does.
+    view = composed(HasScopes & ~IsUserSession)
+    assert outcome(view, create_user_with_token({"challenges": "read"})[1]) == (HTTPStatus.OK, "")
+    status, code, detail = body(view, create_user_with_token()[1])
+    assert (status, code) == (HTTPStatus.FORBIDDEN, "http_403")
+    assert detail == "You do not have permission to perform this action."
+    assert outcome(composed(~IsUserSession), create_user_with_token({"challenges": "read"})[1]) == (
         HTTPStatus.FORBIDDEN,
         "token_scope_required",
     )
 
 
-def test_or_composition_reaches_the_other_class_for_requests_without_our_credential():
-    user, _plaintext = create_user_with_token()
-    view = composed(HasScopes | IsAuthenticated)
-    assert outcome(view, user=user) == (HTTPStatus.OK, "")  # e.g. the host's cookie login
-    assert outcome(view, create_user_with_token({"challenges": "read"})[1]) == (HTTPStatus.OK, "")
-    assert outcome(view, create_user_with_token({"profile": "read"})[1]) == (
+def test_a_nested_refusal_keeps_its_envelope():
+    view = composed((IsFullAccount | HasScopes) & IsAdmin)
+    status, code, detail = body(view, create_user_with_token()[1])
+    assert (status, code, detail) == (HTTPStatus.FORBIDDEN, "http_403", "Admin privileges required")
+    admin, session = create_user_with_token()
+    admin.role = Role.ADMIN
+    admin.save(update_fields=["role"])
+    assert outcome(view, session) == (HTTPStatus.OK, "")
+    status, code, detail = body(view, create_user_with_token({"profile": "read"})[1])
+    assert (status, code, detail["required"]) == (
         HTTPStatus.FORBIDDEN,
         "token_missing_scope",
+        "challenges:read",
     )
-    assert outcome(view) == (HTTPStatus.UNAUTHORIZED, "http_401")
+
+
+def test_a_host_view_on_drfs_handler_gets_the_message_of_a_single_class():
+    # DRF reads message/code off the refusing class; its & | ~ do not pass them on.
+    token = create_user_with_token({"profile": "read"})[1]
+    request = factory.get("/x", **bearer(token))
+    attrs = {"required_scopes": {"challenges": "read"}}
+    response = type("Single", (_Bare,), attrs).as_view()(request)
+    response.render()
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert json.loads(response.content) == {
+        "detail": "Token lacks challenges:read permission (granted: challenges:none)"
+    }
+    attrs["permission_classes"] = [IsFullAccount | HasScopes]
+    response = type("Composed", (_Bare,), attrs).as_view()(factory.get("/x", **bearer(token)))
+    response.render()
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+@pytest.mark.parametrize(
+    ("permission", "rules"),
+    [
+        (HasScopes, True),
+        (IsFullAccount, True),
+        (IsUserSession, True),
+        (IsAdmin, False),
+        (IsAuthenticated, False),
+        (HasScopes & IsAuthenticated, True),
+        (IsAuthenticated & IsFullAccount, True),
+        (IsAuthenticated & IsAdmin, False),
+        (HasScopes | IsFullAccount, True),
+        (HasScopes | IsAuthenticated, False),
+        (IsAuthenticated | HasScopes, False),
+        (~HasScopes, False),
+        (~IsAuthenticated & HasScopes, True),
+        ((HasScopes | IsAuthenticated) & IsUserSession, True),
+        ((HasScopes | IsAuthenticated) | IsUserSession, False),
+        ((HasScopes & IsAuthenticated) | (IsFullAccount & IsAdmin), True),
+    ],
+)
+def test_the_rule_for_api_tokens(permission, rules):
+    view = composed(permission)()
+    assert view_rules_on_api_tokens(view) is rules
+    assert view_rules_on_api_tokens(object()) is False  # not a DRF view
 
 
 class _HostView(APIView):
@@ -543,6 +646,7 @@ class _HostView(APIView):
         IsAuthenticated | IsAuthenticated,
         IsAuthenticated | HasScopes,
         IsAuthenticated | IsFullAccount,
+        HasScopes | IsAuthenticated,
     ],
     ids=[
         "is-authenticated",
@@ -550,6 +654,7 @@ class _HostView(APIView):
         "composed-without-ours",
         "ours-second-in-or",
         "full-second",
+        "ours-first-in-or",
     ],
 )
 def test_a_view_without_a_scope_ruling_refuses_api_tokens(permission):
@@ -737,7 +842,7 @@ def test_check_scopes_directly():
     token = Principal(
         user=user,
         credential_kind=CredentialKind.API_TOKEN,
-        grants={"challenges": "read", "profile": "bogus"},
+        permissions={"challenges": "read", "profile": "bogus"},
         resource_access="selected",
         resource_ids=frozenset({"quals"}),
     )

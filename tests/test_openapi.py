@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterator
 from http import HTTPStatus
@@ -20,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.urls import URLPattern, resolve, reverse
 from django.urls.resolvers import RoutePattern
@@ -28,6 +30,7 @@ from openapi_spec_validator import validate as validate_spec
 from rest_framework.test import APIClient
 
 import ctfy_auth
+from ctfy_auth.api.base import CtfyPublicAPIView
 from ctfy_auth.api.urls import urlpatterns
 from tests.conftest import PASSWORD
 
@@ -170,6 +173,47 @@ def test_security(schema: dict[str, Any]) -> None:
         assert accepts_api_tokens == (path == "/api/v1/me"), where
         assert {"401", "403"} <= set(operation["responses"]), where
     assert anonymous == ANONYMOUS
+
+
+def test_each_handler_spends_the_rate_bucket_its_429_names(schema: dict[str, Any]) -> None:
+    """``rate_buckets`` is one declaration: the handler spends it, the schema documents it.
+
+    A handler calls ``self.check_rate()`` exactly when its view names a bucket for it, and
+    its operation's 429 names that bucket (and only then has a rate's 429).
+    """
+    operations = {(m, _template(p)): op for p, m, op in _operations(schema)}
+    checked = 0
+    for pattern in urlpatterns:
+        view_class = getattr(pattern.callback, "cls", None)
+        if view_class is None:
+            continue  # the catch-all
+        kwargs = {name: "PARAM" for name in pattern.pattern.converters}  # type: ignore[attr-defined]
+        path = reverse(f"ctfy_auth:{pattern.name}", kwargs=kwargs).replace("PARAM", "{}")
+        actions = getattr(pattern.callback, "actions", None) or {
+            m: m for m in HTTP_METHODS if hasattr(view_class, m)
+        }
+        for method, name in actions.items():
+            if method not in HTTP_METHODS:
+                continue
+            where = f"{view_class.__name__}.{name}"
+            spends = "self.check_rate()" in inspect.getsource(getattr(view_class, name))
+            bucket = view_class.rate_buckets.get(name)
+            assert spends == (bucket is not None), where
+            too_many = operations[(method, path)]["responses"].get("429", {})
+            rates = re.findall(r"past the `(\w+)` rate", too_many.get("description", ""))
+            assert rates == ([bucket] if bucket else []), where
+            checked += bucket is not None
+    assert checked > 15, "no handler spends a bucket: check the test"
+
+
+def test_a_handler_without_a_declared_bucket_cannot_spend_one(rf: Any) -> None:
+    class View(CtfyPublicAPIView):
+        rate_buckets = {"get": "login"}
+
+    view = View()
+    view.request = view.initialize_request(rf.post("/x"))
+    with pytest.raises(ImproperlyConfigured, match="names no bucket for 'post'"):
+        view.check_rate()
 
 
 def test_session_only_and_role_routes_are_marked(schema: dict[str, Any]) -> None:

@@ -65,7 +65,7 @@ def test_scopes_give_an_api_token_clamped_like_a_mint():
     assert api_client_for(plaintext).get("/api/v1/demo/profile").status_code == HTTPStatus.OK
 
 
-def test_an_empty_dict_is_an_api_token_with_no_grants():
+def test_an_empty_dict_is_an_api_token_with_every_level_none():
     _user, plaintext = create_user_with_token({})
     token = row(plaintext)
     assert token.kind == "fine_grained" and set(token.permissions.values()) == {"none"}

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ctfy_auth import crypto
+from ctfy_auth.credentials.lookup import token_with_user_by_digest
 from ctfy_auth.models import Token
-from ctfy_auth.models.token_lookup import token_with_user_by_digest
 
 pytestmark = pytest.mark.django_db
 

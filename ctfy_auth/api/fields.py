@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from email_validator import EmailNotValidError, validate_email
 from rest_framework import serializers
 
-from ctfy_auth.conf import app_settings
 from ctfy_auth.models.users import email_lookalike_problem, normalize_email
+from ctfy_auth.services.accounts import check_password_length
 
 __all__ = ["EmailAddressField", "PasswordField", "StrictCharField", "UTCDateTimeField"]
 
@@ -87,10 +88,9 @@ class PasswordField(StrictCharField):
 
     def to_internal_value(self, data: Any) -> str:
         value = super().to_internal_value(data)
-        low = app_settings.PASSWORD_MIN_LENGTH if self.minimum == "setting" else int(self.minimum)
-        high = app_settings.PASSWORD_MAX_LENGTH
-        if len(value) < low:
-            self.fail("too_short", n=low)
-        if len(value) > high:
-            self.fail("too_long", n=high)
+        minimum = None if self.minimum == "setting" else int(self.minimum)
+        try:
+            check_password_length(value, minimum=minimum)
+        except DjangoValidationError as exc:  # too_short / too_long, with the bound as n
+            self.fail(str(exc.code), n=(exc.params or {})["n"])
         return value

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.request import Request
 
-__all__ = ["paginate"]
+__all__ = ["PageQuerySerializer", "paginate"]
 
 
 _INTEGER = re.compile(r"-?[0-9]+")
@@ -43,7 +43,9 @@ class _QueryInteger(serializers.IntegerField):
         return int(super().to_internal_value(data))
 
 
-class _PageQuery(serializers.Serializer):
+class PageQuerySerializer(serializers.Serializer):
+    """``?limit=&offset=`` of every list route; the schema adds it where a page is the answer."""
+
     limit = _QueryInteger(min_value=1, max_value=10000, default=50)
     # Bounded so an absurd offset is a 422, not an integer overflow in the database.
     offset = _QueryInteger(min_value=0, max_value=2**31 - 1, default=0)
@@ -54,7 +56,7 @@ def paginate(
     items: QuerySet[Any] | Sequence[Any],
     render: Callable[[Any], dict[str, Any]],
 ) -> dict[str, Any]:
-    query = _PageQuery(data=request.query_params)
+    query = PageQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     limit, offset = query.validated_data["limit"], query.validated_data["offset"]
     page = list(items[offset : offset + limit])

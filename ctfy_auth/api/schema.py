@@ -13,22 +13,27 @@ true of every route by construction, so no view can forget it:
   400 (too deeply nested), 413 (too large), 415 and 422 where a JSON body is parsed,
   503 where the database is needed (a credential is read, or the method writes),
   404 where a path parameter can make the path match no route (the catch-all answers);
-* the ``WWW-Authenticate`` header of every 401 and ``Retry-After`` of every 429;
+* the ``WWW-Authenticate`` header of every 401, ``Retry-After`` of every 429, and
+  ``Location`` and ``Cache-Control: no-store`` of every 302 (the sign-in redirects);
+* the 429 of the handler's rate bucket, from the view's ``rate_buckets`` (what
+  :meth:`~ctfy_auth.api.base.CtfyAPIView.check_rate` spends), and the 503 of a bucket that
+  fails closed (:data:`~ctfy_auth.throttling.SECRET_BUCKETS`);
 * ``allowEmptyValue`` on optional query parameters but integers (DRF reads ``?q=`` as no
-  ``q``; ``?limit=`` is a 422), and a required body for the actions a view names in
-  ``openapi_body_required`` (drf-spectacular requires a body only when the serializer has a
-  required field).
+  ``q``; ``?limit=`` is a 422), and a required body, with the 422 of a missing one, for the
+  handlers a view names in ``body_required`` (drf-spectacular requires a body only when the
+  serializer has a required field).
 
-The views declare the rest with ``@extend_schema``, listing their own errors
-with :func:`errors`. The host serves the schema with drf-spectacular's views
+The views declare the rest with ``@extend_schema``, listing the exceptions their
+services raise with :func:`errors`. The host serves the schema with drf-spectacular's views
 and, to describe ctfy_auth's routes only, the preprocessing hook
 :func:`ctfy_auth_endpoints_only`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+import inspect
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.drainage import warn
@@ -46,28 +51,52 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers
-from rest_framework.permissions import AND, NOT, OR, BasePermission
+from rest_framework.permissions import AND, OR, BasePermission
 
 from ctfy_auth import scopes
 from ctfy_auth.api.fields import PasswordField
-from ctfy_auth.api.parsers import DepthLimitedJSONParser
+from ctfy_auth.api.pagination import PageQuerySerializer
 from ctfy_auth.conf import app_settings
-from ctfy_auth.exceptions import CtfyError, RequestBodyTooDeep, RequestTooLarge, ServiceUnavailable
+from ctfy_auth.exceptions import (
+    AdminPrivilegesRequired,
+    CtfyError,
+    ExpiredToken,
+    InvalidToken,
+    NotAuthenticated,
+    RateLimited,
+    RateLimitUnavailable,
+    RequestBodyTooDeep,
+    RequestTooLarge,
+    ServiceUnavailable,
+    SuperAdminPrivilegesRequired,
+    TokenMissingScope,
+    TokenResourceForbidden,
+    TokenScopeRequired,
+    UserSessionRequired,
+)
 from ctfy_auth.models.tokens import ResourceAccess
-from ctfy_auth.permissions import HasScopes, IsAdmin, IsSuperAdmin, IsUserSession
+from ctfy_auth.permissions import (
+    HasScopes,
+    IsAdmin,
+    IsSuperAdmin,
+    IsUserSession,
+    view_rules_on_api_tokens,
+)
+from ctfy_auth.throttling import SECRET_BUCKETS
 
 __all__ = [
     "API_TOKEN_SCHEME",
+    "PASSWORD_BUDGET",
     "SESSION_SCHEME",
+    "WRONG_USER_CODES",
     "CtfyAutoSchema",
+    "ErrorDoc",
     "ErrorEnvelopeSerializer",
     "RateLimitedEnvelopeSerializer",
-    "VariantSchema",
     "ctfy_auth_endpoints_only",
     "errors",
     "page_of",
-    "rate_limited",
-    "redirect_headers",
+    "set_cookie_header",
 ]
 
 #: Security scheme names: both are ``Authorization: Bearer``, told apart by the token's prefix.
@@ -125,64 +154,111 @@ def _envelope_for(status: int) -> type[serializers.Serializer]:
     return RateLimitedEnvelopeSerializer if status == 429 else ErrorEnvelopeSerializer
 
 
-def errors(described: Mapping[int, str]) -> dict[int, OpenApiResponse]:
+class ErrorDoc(NamedTuple):
+    """One error a route can answer: its status, its code and when (one line of Markdown)."""
+
+    status: int
+    code: str
+    when: str
+
+    @classmethod
+    def of(cls, error: type[CtfyError], note: str = "") -> ErrorDoc:
+        """``error``'s own status, code and ``when``, with ``note`` added for this route.
+
+        A generic code (``http_403``) cannot tell two errors apart, so the class's own
+        message, which does, is quoted.
+        """
+        when = f"{error.when} ({note})" if note else error.when
+        if error.default_code == f"http_{error.status_code}" and "default_detail" in vars(error):
+            when = f'{when} ("{error.default_detail}")'
+        return cls(error.status_code, error.default_code, when)
+
+    @property
+    def text(self) -> str:
+        return f"`{self.code}`: {self.when}."
+
+
+def errors(*raised: type[CtfyError] | ErrorDoc) -> dict[int, OpenApiResponse]:
     """``{status: OpenApiResponse(envelope)}`` for ``@extend_schema(responses=...)``.
 
-    ``described`` maps a status to the Markdown that says which codes it carries
-    and when. The statuses :class:`CtfyAutoSchema` adds by itself (401/403, 415,
-    the 422 of a body, the catch-all 404) need not be listed; when they are, the
+    ``raised`` lists the exception classes the route raises (their status, code and
+    ``when`` are the documentation) and :class:`ErrorDoc` for what is not an exception
+    class (a budget, DRF's 405, a route's own 422). The statuses :class:`CtfyAutoSchema`
+    adds by itself (401/403 of the credential, 415, the 422 of a body, the 429 of the
+    handler's rate bucket, the catch-all 404) need not be listed; when they are, the
     descriptions are joined.
     """
+    described: dict[int, list[str]] = {}
+    for item in raised:
+        doc = item if isinstance(item, ErrorDoc) else ErrorDoc.of(item)
+        described.setdefault(doc.status, []).append(doc.text)
     return {
-        status: OpenApiResponse(_envelope_for(status), description=text)
-        for status, text in described.items()
+        status: OpenApiResponse(_envelope_for(status), description="\n\n".join(texts))
+        for status, texts in described.items()
     }
 
 
-def rate_limited(bucket: str) -> str:
-    """The description of the 429 of a route that spends quota in ``bucket``."""
-    return f"`rate_limited`: past the `{bucket}` rate (`THROTTLE_RATES`)."
+def _rate_limited(bucket: str) -> ErrorDoc:
+    """The 429 of a handler that spends quota in ``bucket``."""
+    return ErrorDoc(
+        RateLimited.status_code,
+        RateLimited.default_code,
+        f"past the `{bucket}` rate (`THROTTLE_RATES`)",
+    )
 
 
-def redirect_headers(*, cookie: str = "") -> list[OpenApiParameter]:
-    """The response headers of a 302: ``Location``, and ``Set-Cookie`` when it sets one."""
-    headers = [
+def _budget(when: str) -> tuple[ErrorDoc, ErrorDoc]:
+    """The answers of a budget (:func:`ctfy_auth.throttling.spend`): 429 past it, and 503
+    when it cannot be counted, because every budget fails closed."""
+    return (
+        ErrorDoc(RateLimited.status_code, RateLimited.default_code, when),
+        ErrorDoc.of(RateLimitUnavailable),
+    )
+
+
+#: What every route that checks a password answers for the ``password_check`` budget.
+PASSWORD_BUDGET = _budget(
+    "this account has spent its budget of password checks "
+    '(`THROTTLE_RATES["password_check"]`), shared by every door that checks a password'
+)
+#: What the routes that take a user code answer for ``DEVICE_FAILED_ENTRY_LIMITS``.
+WRONG_USER_CODES = _budget(
+    "this account, or this client address, has spent its budget of wrong user codes "
+    "(`DEVICE_FAILED_ENTRY_LIMITS`)"
+)
+#: The 422 of a handler in a view's ``body_required`` that gets no body.
+_NO_BODY = ErrorDoc(422, "validation_error", "no body (`body: Field required`)")
+
+
+def set_cookie_header(text: str, *, status: int) -> list[OpenApiParameter]:
+    """The ``Set-Cookie`` response header of a ``status`` answer, described by ``text``."""
+    return [
         OpenApiParameter(
-            "Location",
-            OpenApiTypes.URI,
-            OpenApiParameter.HEADER,
-            required=True,
-            response=[302],
-            description="Where the browser goes next.",
-        ),
-        OpenApiParameter(
-            "Cache-Control",
+            "Set-Cookie",
             OpenApiTypes.STR,
             OpenApiParameter.HEADER,
             required=True,
-            response=[302],
-            description="`no-store`.",
-        ),
-    ]
-    if cookie:
-        headers.append(
-            OpenApiParameter(
-                "Set-Cookie",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                required=True,
-                response=[302],
-                description=cookie,
-            )
+            response=[status],
+            description=text,
         )
-    return headers
+    ]
+
+
+class _Page(serializers.Serializer):
+    """The base of :func:`page_of`'s serializers: a route that answers one is paginated."""
+
+
+#: The 422 of the pager's query parameters (:class:`~ctfy_auth.api.pagination.PageQuerySerializer`).
+_PAGE_OUT_OF_RANGE = ErrorDoc(422, "validation_error", "`limit` or `offset` out of range")
 
 
 def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
     """A documentation-only serializer for ctfy's page envelope of ``item`` rows.
 
     ``{"items": [...], "total", "limit", "offset"}``, as
-    :func:`ctfy_auth.api.pagination.paginate` builds it; ``name`` is the component.
+    :func:`ctfy_auth.api.pagination.paginate` builds it; ``name`` is the component. A route
+    whose 200 is a page gets the pager's query parameters and their 422 from
+    :class:`CtfyAutoSchema`.
     """
     fields: dict[str, Any] = {
         "items": item(many=True, read_only=True),
@@ -192,7 +268,7 @@ def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.S
         "__module__": item.__module__,
         "__doc__": f"A page of {item.__name__.removesuffix('Serializer')} rows.",
     }
-    page = type(f"{name}Serializer", (serializers.Serializer,), fields)
+    page = type(f"{name}Serializer", (_Page,), fields)
     # many=False: a page is one object, even on a viewset's ``list`` action.
     return extend_schema_serializer(many=False, component_name=name)(page)
 
@@ -201,19 +277,26 @@ def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.S
 
 
 def _permissions(permissions: Sequence[Any]) -> Iterator[BasePermission]:
-    """Every permission that can admit a request, through ``&`` and ``|`` (never ``~``)."""
+    """The classes a view names, through ``&`` and ``|`` (never ``~``): what to document.
+
+    Whether an API token reaches them at all is not decided here but by
+    :func:`ctfy_auth.permissions.view_rules_on_api_tokens`.
+    """
     for permission in permissions:
         if isinstance(permission, AND | OR):
             # The stubs leave out the operands DRF keeps in op1 / op2.
             yield from _permissions(
                 [getattr(permission, "op1", None), getattr(permission, "op2", None)]
             )
-        elif isinstance(permission, BasePermission) and not isinstance(permission, NOT):
+        elif isinstance(permission, BasePermission):
             yield permission
 
 
-def _scoped(view: Any) -> list[HasScopes]:
-    return [p for p in _permissions(view.get_permissions()) if isinstance(p, HasScopes)]
+def _accepts_api_tokens(view: Any) -> bool:
+    """An API token reaches the view's permissions, and one of them can admit it."""
+    if not view_rules_on_api_tokens(view):
+        return False  # BearerTokenAuthentication answers 403 token_scope_required
+    return any(isinstance(p, HasScopes) for p in _permissions(view.get_permissions()))
 
 
 def _credential(view: Any) -> str:
@@ -225,14 +308,14 @@ def _credential(view: Any) -> str:
         return "super-admin"
     if any(isinstance(p, IsAdmin) for p in permissions):
         return "admin"
-    for permission in permissions:
-        if isinstance(permission, HasScopes):
-            try:
-                needs = permission.get_required_scopes(view)
-            except ImproperlyConfigured as exc:  # a host view's declaration; say so, go on
-                warn(str(exc))
-                return "scopes"
-            return ", ".join(f"{category}:{level}" for category, level in needs.items())
+    if _accepts_api_tokens(view):
+        scoped = next(p for p in permissions if isinstance(p, HasScopes))
+        try:
+            required_scopes = scoped.get_required_scopes(view)
+        except ImproperlyConfigured as exc:  # a host view's declaration; say so, go on
+            warn(str(exc))
+            return "scopes"
+        return ", ".join(f"{category}:{level}" for category, level in required_scopes.items())
     if any(isinstance(p, IsUserSession) for p in permissions):
         return "session"
     # IsFullAccount, or permissions that do not rule on API tokens: BearerTokenAuthentication
@@ -248,42 +331,78 @@ _CREDENTIAL_TEXT = {
     "super-admin": "A session token of a `super_admin`.",
 }
 
-_FORBIDDEN_TEXT = {
-    "session": (
-        '`http_403`: an API token ("This operation requires a user session (logged-in OAuth '
-        'token)")'
-    ),
-    "full account": "`token_scope_required`: an API token",
-    "admin": '`http_403`: an API token, or "Admin privileges required"',
-    "super-admin": '`http_403`: an API token, or "Super-admin privileges required"',
+#: Who refuses an API token (or the caller's role) at a route of each kind.
+_REFUSED_BY: dict[str, tuple[type[CtfyError], ...]] = {
+    "session": (UserSessionRequired,),
+    "full account": (TokenScopeRequired,),
+    "admin": (UserSessionRequired, AdminPrivilegesRequired),
+    "super-admin": (UserSessionRequired, SuperAdminPrivilegesRequired),
 }
+_SCOPE_REFUSALS = (TokenMissingScope, TokenResourceForbidden)
 
 
 # --- the AutoSchema -------------------------------------------------------------------------
 
-
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-_WHEN: dict[type[CtfyError], str] = {
-    RequestBodyTooDeep: "the JSON body nests deeper than `{max_depth}` arrays and objects",
-    RequestTooLarge: "the body is larger than Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`",
-    ServiceUnavailable: "the database is unreachable",
+#: The spectacular hooks a view can name its serializer with (else it takes no body).
+_SERIALIZER_HOOKS = ("get_serializer", "get_serializer_class", "serializer_class")
+#: The headers of every 302 a ctfy_auth view answers (a sign-in redirect is never cached).
+_REDIRECT_HEADERS: dict[str, Any] = {
+    "Location": {
+        "schema": {"type": "string", "format": "uri"},
+        "description": "Where the browser goes next.",
+        "required": True,
+    },
+    "Cache-Control": {
+        "schema": {"type": "string"},
+        "description": "`no-store`.",
+        "required": True,
+    },
 }
 
 
-def _error_text(error: type[CtfyError]) -> str:
-    """The description of ``error``'s status, from the exception class (code and message)."""
-    when = _WHEN[error].format(max_depth=DepthLimitedJSONParser.max_depth)
-    return f'`{error.default_code}`: {when} ("{error.default_detail}").'
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class CtfyAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema with what every ctfy_auth route has in common."""
 
-    def get_description(self) -> str:  # type: ignore[override]
-        # The method's docstring, else the view's own (never a base class's).
+    def _handler_docstring(self) -> tuple[str, str]:
+        """The handler's docstring as (summary, description): its first paragraph, the rest.
+
+        Paragraphs are unwrapped (a docstring's line breaks are not the description's).
+        """
         action = getattr(self.view, getattr(self.view, "action", None) or self.method.lower())
-        return (action.__doc__ or type(self.view).__dict__.get("__doc__") or "").strip()
+        paragraphs = [
+            " ".join(p.split()) for p in inspect.cleandoc(action.__doc__ or "").split("\n\n")
+        ]
+        return paragraphs[0].removesuffix("."), "\n\n".join(paragraphs[1:])
+
+    def get_summary(self) -> str | None:
+        return self._handler_docstring()[0] or super().get_summary()
+
+    def get_description(self) -> str:  # type: ignore[override]
+        # The handler's docstring after its summary, else the view's (never a base class's).
+        description = self._handler_docstring()[1]
+        return description or (type(self.view).__dict__.get("__doc__") or "").strip()
+
+    def _paginated(self) -> bool:
+        """The 200 is a :func:`page_of` serializer: the handler answers ``paginate()``'s page."""
+        responses = self.get_response_serializers()
+        ok = responses.get(200) if isinstance(responses, dict) else responses
+        return isinstance(ok, type) and issubclass(ok, _Page)
+
+    def get_request_serializer(self) -> Any:
+        # A route takes a body only where it names the serializer that validates it
+        # (``@extend_schema(request=...)``): an APIView without one has none to guess from.
+        if any(hasattr(self.view, n) for n in _SERIALIZER_HOOKS):
+            return super().get_request_serializer()
+        return None
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters: list[Any] = super().get_override_parameters()
+        if self._paginated():
+            parameters.append(PageQuerySerializer)  # what paginate() validates
+        return parameters
 
     def get_tags(self) -> list[str]:
         return [type(self.view).__module__.rpartition(".")[2]]
@@ -307,32 +426,38 @@ class CtfyAutoSchema(AutoSchema):
         operation["description"] = f"{described}\n\n**Credential**: {text}".strip()
 
         responses: dict[str, Any] = operation["responses"]
+        handler = getattr(self.view, "action", None) or self.method.lower()
+        bucket = getattr(self.view, "rate_buckets", {}).get(handler)
+        if bucket is not None:
+            # First: the view spends the bucket before its service checks any budget.
+            self._add_error(responses, _rate_limited(bucket), first=True)
+            if bucket in SECRET_BUCKETS:
+                self._add_error(responses, ErrorDoc.of(RateLimitUnavailable))
+        if self._paginated():
+            self._add_error(responses, _PAGE_OUT_OF_RANGE)
+        body_required = handler in getattr(self.view, "body_required", ())
+        if body_required:
+            self._add_error(responses, _NO_BODY)
         if credential != "none":
-            self._add_error(responses, 401, "`http_401`: no credential, or a malformed bearer.")
-            self._add_error(
-                responses,
-                403,
-                "`http_403`: an unknown, revoked, mistyped or expired token, or a disabled "
-                "account.",
-            )
-            forbidden = _FORBIDDEN_TEXT.get(credential) or (
-                f"`token_missing_scope` / `token_competition_forbidden`: an API token without "
-                f"`{credential}`"
-            )
-            self._add_error(responses, 403, forbidden + ".")
+            refusals = _REFUSED_BY.get(credential, _SCOPE_REFUSALS)
+            checks: tuple[type[CtfyError], ...] = (NotAuthenticated, InvalidToken, ExpiredToken)
+            for error in (*checks, *refusals):
+                self._add_error(responses, ErrorDoc.of(error))
         if "requestBody" in operation:
-            self._add_error(responses, 400, _error_text(RequestBodyTooDeep))
-            self._add_error(responses, 413, _error_text(RequestTooLarge))
-            self._add_error(responses, 415, "`http_415`: the body is not JSON.")
+            self._add_error(responses, ErrorDoc.of(RequestBodyTooDeep))
+            self._add_error(responses, ErrorDoc.of(RequestTooLarge))
+            self._add_error(responses, ErrorDoc(415, "http_415", "the body is not JSON"))
             self._add_error(
                 responses,
-                422,
-                "`validation_error`: the body is invalid or malformed JSON; detail "
-                "`{message, issues}`.",
+                ErrorDoc(
+                    422,
+                    "validation_error",
+                    "the body is invalid or malformed JSON; detail `{message, issues}`",
+                ),
             )
         if credential != "none" or method.upper() not in _SAFE_METHODS:
             # The token lookup (and its `last_used_at`) or the write itself needs the database.
-            self._add_error(responses, 503, _error_text(ServiceUnavailable))
+            self._add_error(responses, ErrorDoc.of(ServiceUnavailable))
         for parameter in operation.get("parameters", []):
             if parameter.get("in") != "query" or parameter.get("required"):
                 continue
@@ -342,18 +467,22 @@ class CtfyAutoSchema(AutoSchema):
             else:
                 # DRF reads an empty optional query parameter as an absent one (its default).
                 parameter["allowEmptyValue"] = True
-        action = getattr(self.view, "action", None) or self.method.lower()
-        if "requestBody" in operation and action in getattr(self.view, "openapi_body_required", ()):
+        if "requestBody" in operation and body_required:
             operation["requestBody"]["required"] = True
         if any(p.get("in") == "path" for p in operation.get("parameters", [])):
             self._add_error(
                 responses,
-                404,
-                "`http_404`: a path parameter that makes the path match no route (one with a "
-                "`/`, or empty).",
+                ErrorDoc(
+                    404,
+                    "http_404",
+                    "a path parameter that makes the path match no route (one with a `/`, or "
+                    "empty)",
+                ),
             )
         for status, response in responses.items():
-            if status == "401":
+            if status == "302":
+                response["headers"] = {**_REDIRECT_HEADERS, **response.get("headers", {})}
+            elif status == "401":
                 response.setdefault("headers", {})["WWW-Authenticate"] = {
                     "schema": {"type": "string"},
                     "required": True,
@@ -385,43 +514,15 @@ class CtfyAutoSchema(AutoSchema):
             meta.pop("minLength", None)  # the field's own bound (a setting) is in its schema
         return meta
 
-    def _add_error(self, responses: dict[str, Any], status: int, text: str) -> None:
-        key = str(status)
+    def _add_error(self, responses: dict[str, Any], doc: ErrorDoc, *, first: bool = False) -> None:
+        key, text = str(doc.status), doc.text
         if key not in responses:
-            response = OpenApiResponse(_envelope_for(status), description=text)
+            response = OpenApiResponse(_envelope_for(doc.status), description=text)
             responses[key] = self._get_response_for_code(response, key)
         elif text not in responses[key].get("description", ""):
-            joined = f"{responses[key].get('description', '')}\n\n{text}".strip()
+            texts = [responses[key].get("description", ""), text]
+            joined = "\n\n".join(texts[::-1] if first else texts).strip()
             responses[key]["description"] = joined
-
-
-class VariantSchema(CtfyAutoSchema):
-    """For one view class mounted on several routes, told apart by an ``as_view()`` argument.
-
-    ``VariantSchema("what", {"scopes": {"operation_id": ..., "summary": ...,
-    "description": ..., "responses": {...}}})``: the entry for the view's
-    ``what`` answers what ``@extend_schema`` would.
-    """
-
-    def __init__(self, attribute: str, variants: Mapping[str, Mapping[str, Any]]) -> None:
-        super().__init__()
-        self.attribute = attribute
-        self.variants = variants
-
-    def _variant(self) -> Mapping[str, Any]:
-        return self.variants[getattr(self.view, self.attribute)]
-
-    def get_operation_id(self) -> str:
-        return str(self._variant().get("operation_id") or super().get_operation_id())
-
-    def get_summary(self) -> str | None:
-        return self._variant().get("summary") or super().get_summary()
-
-    def get_description(self) -> str:  # type: ignore[override]
-        return str(self._variant().get("description") or super().get_description())
-
-    def get_response_serializers(self) -> Any:
-        return self._variant().get("responses") or super().get_response_serializers()
 
 
 # --- extensions -------------------------------------------------------------------------------
@@ -435,8 +536,8 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = [SESSION_SCHEME, API_TOKEN_SCHEME]
 
     def get_security_requirement(self, auto_schema: AutoSchema) -> list[dict[str, list[Any]]]:
-        # An API token is admitted only where HasScopes rules on it; elsewhere it gets a 403.
-        if _scoped(auto_schema.view):
+        # An API token passes only where the view rules on it and HasScopes can admit it.
+        if _accepts_api_tokens(auto_schema.view):
             return [{SESSION_SCHEME: []}, {API_TOKEN_SCHEME: []}]
         return [{SESSION_SCHEME: []}]
 

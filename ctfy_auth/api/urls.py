@@ -18,7 +18,7 @@ from ctfy_auth.api.views.identities import IdentityViewSet
 from ctfy_auth.api.views.me import MeView, ReauthenticateView
 from ctfy_auth.api.views.oauth import IdentityLinkView, OAuthCallbackView, OAuthLoginView
 from ctfy_auth.api.views.providers import ProvidersView
-from ctfy_auth.api.views.tokens import TokenCatalogView, TokenViewSet
+from ctfy_auth.api.views.tokens import TokenScopesView, TokenTemplatesView, TokenViewSet
 
 urlpatterns = [
     path("auth/register", RegisterView.as_view(), name="register"),
@@ -40,10 +40,8 @@ urlpatterns = [
         name="token-list",
     ),
     # Before auth/tokens/<pk>, so these names are never taken for an id.
-    path("auth/tokens/scopes", TokenCatalogView.as_view(what="scopes"), name="token-scopes"),
-    path(
-        "auth/tokens/templates", TokenCatalogView.as_view(what="templates"), name="token-templates"
-    ),
+    path("auth/tokens/scopes", TokenScopesView.as_view(), name="token-scopes"),
+    path("auth/tokens/templates", TokenTemplatesView.as_view(), name="token-templates"),
     path(
         "auth/tokens/others",
         TokenViewSet.as_view({"delete": "destroy_others"}),

@@ -1,3 +1,4 @@
+from ctfy_auth.models._ids import looks_like_id
 from ctfy_auth.models.devices import DeviceRequest, DeviceStatus
 from ctfy_auth.models.identities import Identity
 from ctfy_auth.models.oauth_flows import OAuthFlow, OAuthFlowKind
@@ -15,4 +16,5 @@ __all__ = [
     "ResourceAccess",
     "Token",
     "User",
+    "looks_like_id",
 ]

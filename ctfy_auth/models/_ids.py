@@ -1,3 +1,9 @@
+"""Primary keys of our models.
+
+Private to ``ctfy_auth.models`` (the migrations name ``new_id`` by this path, so it
+stays); other layers use the public :func:`ctfy_auth.models.looks_like_id`.
+"""
+
 from __future__ import annotations
 
 import re

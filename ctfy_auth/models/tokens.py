@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ctfy_auth.constants import TokenKind
 from ctfy_auth.models._ids import new_id
+from ctfy_auth.models.querysets import AnnouncedUpdateQuerySet
 
 __all__ = ["ResourceAccess", "Token", "TokenQuerySet"]
 
@@ -24,21 +25,7 @@ class ResourceAccess(models.TextChoices):
     SELECTED = "selected", _("Selected")
 
 
-class TokenQuerySet(models.QuerySet["Token"]):
-    def update(self, **kwargs: Any) -> int:
-        """``QuerySet.update``, which also invalidates cached credentials of the rows it changes.
-
-        The invalidation is recorded before the rows are written: when the credential cache
-        cannot record it, ``CredentialCacheUnavailable`` is raised and nothing is written.
-        """
-        from ctfy_auth import credential_cache
-
-        if not credential_cache.enabled() or set(kwargs) <= credential_cache.QUIET_TOKEN_FIELDS:
-            return super().update(**kwargs)
-        digests = list(self.values_list("digest", flat=True))
-        with credential_cache.invalidating_tokens(digests, using=self.db):
-            return super().update(**kwargs)
-
+class TokenQuerySet(AnnouncedUpdateQuerySet["Token"]):
     def unrevoked(self) -> TokenQuerySet:
         return self.filter(revoked_at__isnull=True)
 
@@ -47,6 +34,13 @@ class TokenQuerySet(models.QuerySet["Token"]):
         return self.unrevoked().filter(
             models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
         )
+
+    def expired(self, now: datetime | None = None) -> TokenQuerySet:
+        """Unrevoked tokens past their expiry (:meth:`Token.status` ``"expired"``)."""
+        return self.unrevoked().filter(expires_at__lte=now or timezone.now())
+
+    def revoked(self) -> TokenQuerySet:
+        return self.filter(revoked_at__isnull=False)
 
 
 class Token(models.Model):
@@ -119,3 +113,13 @@ class Token(models.Model):
 
     def is_live(self, now: datetime | None = None) -> bool:
         return self.revoked_at is None and not self.is_expired(now)
+
+    def status(self, now: datetime | None = None) -> str:
+        """``"revoked"`` (whatever its expiry), ``"expired"`` or ``"live"``.
+
+        :meth:`TokenQuerySet.revoked`, :meth:`~TokenQuerySet.expired` and
+        :meth:`~TokenQuerySet.live` select the same three.
+        """
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.is_expired(now) else "live"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ctfy_auth.constants import ADMIN_ROLES, Role
 from ctfy_auth.models._ids import new_id
+from ctfy_auth.models.querysets import AnnouncedUpdateQuerySet
 
 __all__ = [
     "AbstractCtfyUser",
@@ -78,20 +79,8 @@ def email_lookalike_problem(email: str) -> str | None:
     return None
 
 
-class UserQuerySet(models.QuerySet["AbstractCtfyUser"]):
-    def update(self, **kwargs: Any) -> int:
-        """``QuerySet.update`` that also invalidates cached credentials of the users it changes.
-
-        The invalidation is recorded before the rows are written: when the credential cache
-        cannot record it, ``CredentialCacheUnavailable`` is raised and nothing is written.
-        """
-        from ctfy_auth import credential_cache
-
-        if not credential_cache.enabled() or set(kwargs) <= credential_cache.QUIET_USER_FIELDS:
-            return super().update(**kwargs)
-        ids = list(self.values_list("pk", flat=True))
-        with credential_cache.invalidating_users(ids, using=self.db):
-            return super().update(**kwargs)
+class UserQuerySet(AnnouncedUpdateQuerySet["AbstractCtfyUser"]):
+    """Users; ``update()`` is announced (the credential cache forgets their tokens)."""
 
 
 class UserManager(BaseUserManager["AbstractCtfyUser"]):

@@ -37,7 +37,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ctfy_auth.api.exception_handler import answer_database_outages
+from ctfy_auth.errors import answer_database_outages
 from ctfy_auth.exceptions import CtfyError, DeviceCodeInvalid, RateLimited
 from ctfy_auth.models import DeviceRequest
 from ctfy_auth.pages.forms import DecisionForm, SignInForm, UserCodeForm

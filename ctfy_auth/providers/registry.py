@@ -59,6 +59,7 @@ def _display_name(name: str, entry: dict[str, Any]) -> str:
         return str(entry["display_name"])
     if name == "oidc":
         issuer = str(entry.get("issuer") or "")
+        # OIDC_DISPLAY_NAME is deprecated (check W004) and still read for this one release.
         return app_settings.OIDC_DISPLAY_NAME or urlsplit(issuer).hostname or issuer
     return DISPLAY_NAMES.get(name, name)
 

@@ -1,32 +1,16 @@
+"""Helpers shared by the service modules only (private to ``ctfy_auth.services``)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
-from django.http import HttpRequest
 
 from ctfy_auth.conf import app_settings
 from ctfy_auth.exceptions import ReauthenticationRequired
 from ctfy_auth.principal import Principal
-from ctfy_auth.throttling import client_ip
-
-
-@dataclass(frozen=True, slots=True)
-class ClientInfo:
-    """Who is calling, as stored on a minted session."""
-
-    ip: str = ""
-    user_agent: str = ""
-
-    @classmethod
-    def from_request(cls, request: HttpRequest | None) -> ClientInfo:
-        if request is None:
-            return cls()
-        ua = str(request.META.get("HTTP_USER_AGENT", ""))[: app_settings.USER_AGENT_MAX_LENGTH]
-        return cls(ip=client_ip(request), user_agent=ua)
 
 
 def send_on_commit(signal: Signal, sender: Any, **kwargs: Any) -> None:

@@ -13,11 +13,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ctfy_auth import signals
+from ctfy_auth.client_info import ClientInfo
 from ctfy_auth.conf import app_settings
 from ctfy_auth.constants import Role, TokenKind
 from ctfy_auth.exceptions import (
     AccountEmailMissing,
-    EmailBelongsToOtherAccount,
+    EmailBelongsToOAuth,
     EmailTaken,
     InvalidCredentials,
     LastSignInMethod,
@@ -31,13 +32,14 @@ from ctfy_auth.exceptions import (
 from ctfy_auth.models import RegistrationLock, Token
 from ctfy_auth.models.users import normalize_email
 from ctfy_auth.principal import Principal
-from ctfy_auth.services import tokens as token_services
-from ctfy_auth.services._common import ClientInfo, require_sudo, send_on_commit
+from ctfy_auth.services import revocation, sessions
+from ctfy_auth.services._common import require_sudo, send_on_commit
 from ctfy_auth.services.identities import has_sign_in_identity, lock_user
 from ctfy_auth.throttling import Attempt, spend
 
 __all__ = [
     "check_credentials",
+    "check_password_length",
     "check_password_strength",
     "password_attempt",
     "reauthenticate",
@@ -113,9 +115,32 @@ def _revoke_other_credentials(user: Any, principal: Principal) -> None:
     if app_settings.REVOKE_SESSIONS_ON_PASSWORD_CHANGE:
         kinds.append(TokenKind.SESSION)
     if app_settings.REVOKE_API_TOKENS_ON_PASSWORD_CHANGE:
-        kinds.append(TokenKind.API)
+        kinds.append(TokenKind.API_TOKEN)
     if kinds:
-        token_services.revoke_all(user, except_token_id=principal.token_id, by=user, kinds=kinds)
+        revocation.revoke_all(user, except_token_id=principal.token_id, by=user, kinds=kinds)
+
+
+def check_password_length(password: str, *, minimum: int | None = None) -> None:
+    """The length rule of every password ctfy_auth is given, wherever it comes from.
+
+    ``minimum`` defaults to ``PASSWORD_MIN_LENGTH`` (a new password); a door that
+    checks an existing password passes its own (login takes any non-empty one, so
+    raising the setting never locks anybody out). The maximum is always
+    ``PASSWORD_MAX_LENGTH``: it bounds the hashing work a request can ask for.
+    Raises Django's ``ValidationError`` with code ``too_short`` or ``too_long`` and
+    params ``n`` (the bound crossed), ``low`` and ``high``.
+    """
+    low = app_settings.PASSWORD_MIN_LENGTH if minimum is None else minimum
+    high = app_settings.PASSWORD_MAX_LENGTH
+    params = {"low": low, "high": high}
+    if len(password) < low:
+        raise DjangoValidationError(
+            "Password too short", code="too_short", params={**params, "n": low}
+        )
+    if len(password) > high:
+        raise DjangoValidationError(
+            "Password too long", code="too_long", params={**params, "n": high}
+        )
 
 
 def check_password_strength(password: str, user: Any = None) -> None:
@@ -155,7 +180,7 @@ def register(
         if existing is not None:
             if existing.has_usable_password():
                 raise EmailTaken()
-            raise EmailBelongsToOtherAccount()
+            raise EmailBelongsToOAuth()
         first = app_settings.FIRST_USER_IS_SUPER_ADMIN and not User.objects.exists()
         user = User(
             email=email,
@@ -169,7 +194,7 @@ def register(
                 user.save()
         except IntegrityError:  # a concurrent writer outside the lock (e.g. admin) took it
             raise EmailTaken() from None
-        _token, plaintext = token_services.mint_session(user, client)
+        _token, plaintext = sessions.mint_session(user, client)
         send_on_commit(signals.user_registered, User, user=user, method="password")
         send_on_commit(signals.user_logged_in, User, user=user, method="password")
     return user, plaintext
@@ -180,7 +205,7 @@ def sign_in_with_password(*, email: str, password: str, client: ClientInfo) -> t
     user = check_credentials(email=email, password=password)
     User = type(user)
     with transaction.atomic():
-        _token, plaintext = token_services.mint_session(user, client)
+        _token, plaintext = sessions.mint_session(user, client)
         send_on_commit(signals.user_logged_in, User, user=user, method="password")
     return user, plaintext
 
@@ -261,7 +286,7 @@ def remove_password(principal: Principal) -> None:
         send_on_commit(signals.password_removed, type(user), user=user)
 
 
-def reauthenticate(principal: Principal, *, current_password: str, code: str) -> int:
+def reauthenticate(principal: Principal, *, current_password: str) -> int:
     """Prove the password again and open the sudo window on the calling token only.
 
     Returns the window length in seconds. An account without a password has no

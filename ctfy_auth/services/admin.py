@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -31,11 +30,11 @@ from ctfy_auth.exceptions import (
     TokenNotFound,
     UserNotFound,
 )
-from ctfy_auth.models import Identity, Token
-from ctfy_auth.models._ids import looks_like_id
+from ctfy_auth.models import Identity, Token, looks_like_id
 from ctfy_auth.models.users import normalize_email
 from ctfy_auth.principal import Principal
 from ctfy_auth.services._common import require_sudo, send_on_commit
+from ctfy_auth.services.identities import delete_identity
 
 __all__ = [
     "ASSIGNABLE_ROLES",
@@ -47,8 +46,6 @@ __all__ = [
     "change_role",
     "delete_identities",
     "get_user",
-    "purge_tokens",
-    "purgeable_tokens",
     "revoke_tokens",
     "search_users",
     "trace_token",
@@ -269,39 +266,6 @@ def revoke_tokens(token_ids: Iterable[str], *, by: Any) -> int:
     return len(rows)
 
 
-def purgeable_tokens(cutoff: datetime) -> QuerySet[Token]:
-    """Tokens dead since before ``cutoff``; live tokens never match.
-
-    A revoked row counts from its revocation (even if it had expired earlier),
-    so a token revoked after a leak stays traceable for the whole retention.
-    """
-    return Token.objects.filter(
-        Q(revoked_at__lt=cutoff) | Q(revoked_at__isnull=True, expires_at__lt=cutoff)
-    )
-
-
-def purge_tokens(cutoff: datetime, *, batch_size: int = 1000) -> int:
-    """Delete :func:`purgeable_tokens` in batches of ``batch_size``; returns how many went.
-
-    Each batch is its own short transaction, so a large purge never holds
-    locks for long. Rows rotated from a deleted token keep living
-    (``rotated_from`` is set to NULL).
-    """
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
-    deleted = 0
-    while True:
-        ids = list(
-            purgeable_tokens(cutoff).order_by("pk").values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            return deleted
-        # The condition is applied again: a row that changed since the SELECT is left
-        # alone (and no longer selected), so every round makes progress.
-        _total, per_model = purgeable_tokens(cutoff).filter(pk__in=ids).delete()
-        deleted += per_model.get(Token._meta.label, 0)
-
-
 def delete_identities(identities: Iterable[Identity]) -> int:
     """Unlink sign-in identities as an operator (Django admin); returns how many went.
 
@@ -313,14 +277,6 @@ def delete_identities(identities: Iterable[Identity]) -> int:
         for identity in Identity.objects.select_related("user").filter(
             pk__in=[i.pk for i in identities]
         ):
-            user, identity_id, provider = identity.user, identity.pk, identity.provider
-            identity.delete()
+            delete_identity(identity)
             deleted += 1
-            send_on_commit(
-                signals.identity_unlinked,
-                type(user),
-                user=user,
-                identity_id=identity_id,
-                provider=provider,
-            )
     return deleted

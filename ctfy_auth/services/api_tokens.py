@@ -15,30 +15,29 @@ from ctfy_auth.conf import app_settings
 from ctfy_auth.constants import TokenKind
 from ctfy_auth.exceptions import (
     InvalidResourceAccess,
-    NotAnApiToken,
     ResourceScopeRequired,
-    TokenExpiredCannotRenew,
+    TokenExpired,
     TokenLimitReached,
+    TokenNotAnApiToken,
     TokenNotFound,
     TokenRevoked,
     UnknownResourceId,
 )
-from ctfy_auth.models import ResourceAccess, Token
-from ctfy_auth.models._ids import looks_like_id
+from ctfy_auth.models import ResourceAccess, Token, looks_like_id
 from ctfy_auth.principal import Principal
 from ctfy_auth.services._common import require_sudo, send_on_commit
 from ctfy_auth.services.identities import lock_user
 
 __all__ = [
-    "Scope",
+    "Authority",
     "create_api_token",
     "expiry_from",
     "mint_api_token",
     "renew_api_token",
-    "resolve_scope",
+    "resolve_authority",
     "rotate_api_token",
     "update_api_token",
-    "validate_scope",
+    "validate_authority",
 ]
 
 #: Fields of PATCH /auth/tokens/{id}; a field counts only when present and not null.
@@ -46,15 +45,19 @@ PATCH_FIELDS = ("label", "template", "resource_access", "resource_ids", "permiss
 
 
 @dataclass(frozen=True, slots=True)
-class Scope:
-    """What an API token may do: resource access, the selected ids and dense permissions."""
+class Authority:
+    """What an API token may do: its resource selection and its dense permissions.
+
+    ``resource_access`` is ``none``/``all``/``selected``, ``resource_ids`` the
+    selected ids, ``permissions`` the category -> level map (docs/glossary.md).
+    """
 
     resource_access: str
     resource_ids: tuple[str, ...]
     permissions: dict[str, str]
 
     @classmethod
-    def of(cls, token: Token) -> Scope:
+    def of(cls, token: Token) -> Authority:
         return cls(
             token.resource_access,
             tuple(str(i) for i in token.resource_ids or ()),
@@ -74,13 +77,13 @@ def expiry_from(
     return None if days == 0 else now + timedelta(days=days)
 
 
-def resolve_scope(
+def resolve_authority(
     *,
     template: str | None,
     resource_access: str | None,
     resource_ids: Iterable[Any] | None,
     permissions: Mapping[str, Any] | None,
-) -> Scope:
+) -> Authority:
     """The mint's three arms: a template as a starting point, the broad default, or explicit."""
     ids = _dedupe(resource_ids or ())
     if template is not None:
@@ -88,52 +91,52 @@ def resolve_scope(
         if tpl is None:  # serializers refuse unknown names first; never default to broad
             raise ValueError(f"unknown template {template!r}")
         perms = tpl["permissions"] if permissions is None else scopes.clamp(permissions)
-        return Scope(resource_access or tpl["resource_access"], ids, perms)
+        return Authority(resource_access or tpl["resource_access"], ids, perms)
     if resource_access is None and permissions is None and not ids:
-        # Names no scope at all (an old client's ``mint_token(label)``). Naming only ids is
+        # Names no authority at all (an old client's ``mint_token(label)``). Naming only ids is
         # a scoped request and takes the explicit arm, never the broad profile.
         broad = app_settings.BROAD_TOKEN_TEMPLATE
         tpl = scopes.template(broad) if broad else None
         if tpl is not None:
-            return Scope(ResourceAccess.ALL, (), tpl["permissions"])
-        return Scope(ResourceAccess.NONE, (), scopes.clamp({}))
-    return Scope(resource_access or ResourceAccess.NONE, ids, scopes.clamp(permissions or {}))
+            return Authority(ResourceAccess.ALL, (), tpl["permissions"])
+        return Authority(ResourceAccess.NONE, (), scopes.clamp({}))
+    return Authority(resource_access or ResourceAccess.NONE, ids, scopes.clamp(permissions or {}))
 
 
-def validate_scope(scope: Scope) -> Scope:
+def validate_authority(authority: Authority) -> Authority:
     """Refuse an unknown access kind, ``selected`` without ids, or an id that does not exist."""
-    if scope.resource_access not in ResourceAccess.values:
+    if authority.resource_access not in ResourceAccess.values:
         raise InvalidResourceAccess()
-    if scope.resource_access != ResourceAccess.SELECTED:
-        return replace(scope, resource_ids=())
-    if not scope.resource_ids:
+    if authority.resource_access != ResourceAccess.SELECTED:
+        return replace(authority, resource_ids=())
+    if not authority.resource_ids:
         raise ResourceScopeRequired()
     exists = app_settings.RESOURCE_EXISTS
-    for resource_id in scope.resource_ids:
+    for resource_id in authority.resource_ids:
         if not resource_id or (exists is not None and not exists(resource_id)):
             raise UnknownResourceId(competition_id=resource_id)
-    return scope
+    return authority
 
 
 def create_api_token(
     user: Any,
     *,
     label: str = "",
-    scope: Scope,
+    authority: Authority,
     expires_at: datetime | None,
     rotated_from: Token | None = None,
 ) -> tuple[Token, str]:
     """Insert an API token row; returns ``(row, plaintext)``. Callers check caps and proofs."""
-    plaintext = crypto.generate(TokenKind.API)
+    plaintext = crypto.generate(TokenKind.API_TOKEN)
     token = Token.objects.create(
         user=user,
-        kind=TokenKind.API,
+        kind=TokenKind.API_TOKEN,
         label=label,
         digest=crypto.digest(plaintext),
         expires_at=expires_at,
-        resource_access=scope.resource_access,
-        resource_ids=list(scope.resource_ids),
-        permissions=dict(scope.permissions),
+        resource_access=authority.resource_access,
+        resource_ids=list(authority.resource_ids),
+        permissions=dict(authority.permissions),
         rotated_from=rotated_from,
     )
     send_on_commit(signals.token_created, Token, token=token)
@@ -150,19 +153,19 @@ def mint_api_token(
     resource_ids: Iterable[Any] | None = None,
     permissions: Mapping[str, Any] | None = None,
 ) -> tuple[Token, str]:
-    """Mint for the caller: the cap, then the sudo window, then the scope (ctfy's order).
+    """Mint for the caller: the cap, then the sudo window, then the authority (ctfy's order).
 
     The owner's row is locked first, so concurrent mints cannot overshoot the cap.
     """
     with transaction.atomic():
         user = lock_user(principal.user)
         limit = app_settings.API_TOKEN_LIMIT
-        held = Token.objects.unrevoked().filter(user=user, kind=TokenKind.API).count()
+        held = Token.objects.unrevoked().filter(user=user, kind=TokenKind.API_TOKEN).count()
         if held >= limit:
             raise TokenLimitReached(limit=limit)
         require_sudo(principal)
-        scope = validate_scope(
-            resolve_scope(
+        authority = validate_authority(
+            resolve_authority(
                 template=template,
                 resource_access=resource_access,
                 resource_ids=resource_ids,
@@ -174,7 +177,7 @@ def mint_api_token(
             tpl["expires_in_days"] if tpl else app_settings.API_TOKEN_DEFAULT_LIFETIME_DAYS
         )
         expires_at = expiry_from(expires_in_days, default_days=default_days, now=timezone.now())
-        return create_api_token(user, label=label, scope=scope, expires_at=expires_at)
+        return create_api_token(user, label=label, authority=authority, expires_at=expires_at)
 
 
 def _owned_api_token(principal: Principal, token_id: str) -> Token:
@@ -186,8 +189,8 @@ def _owned_api_token(principal: Principal, token_id: str) -> Token:
         raise TokenNotFound()
     if token.revoked_at is not None:
         raise TokenRevoked()
-    if token.kind != TokenKind.API:  # a positive test: any other kind fails closed
-        raise NotAnApiToken(token_kind=token.kind)
+    if token.kind != TokenKind.API_TOKEN:  # a positive test: any other kind fails closed
+        raise TokenNotAnApiToken(token_kind=token.kind)
     return token
 
 
@@ -198,27 +201,27 @@ def update_api_token(principal: Principal, token_id: str, changes: Mapping[str, 
     """
     with transaction.atomic():
         token = _owned_api_token(principal, token_id)
-        current = Scope.of(token)
-        scope = current
+        current = Authority.of(token)
+        authority = current
         if changes.get("template") is not None:
             tpl = scopes.template(changes["template"])
             if tpl is None:
                 raise ValueError(f"unknown template {changes['template']!r}")
-            scope = Scope(tpl["resource_access"], (), tpl["permissions"])
+            authority = Authority(tpl["resource_access"], (), tpl["permissions"])
         if changes.get("resource_access") is not None:
-            scope = replace(scope, resource_access=changes["resource_access"])
+            authority = replace(authority, resource_access=changes["resource_access"])
         if changes.get("resource_ids") is not None:
-            scope = replace(scope, resource_ids=_dedupe(changes["resource_ids"]))
+            authority = replace(authority, resource_ids=_dedupe(changes["resource_ids"]))
         if changes.get("permissions") is not None:
-            scope = replace(scope, permissions=scopes.clamp(changes["permissions"]))
-        scope = validate_scope(scope)
+            authority = replace(authority, permissions=scopes.clamp(changes["permissions"]))
+        authority = validate_authority(authority)
         label = changes.get("label")
         fields = []
-        if scope != current:
+        if authority != current:
             require_sudo(principal)
-            token.resource_access = scope.resource_access
-            token.resource_ids = list(scope.resource_ids)
-            token.permissions = dict(scope.permissions)
+            token.resource_access = authority.resource_access
+            token.resource_ids = list(authority.resource_ids)
+            token.permissions = dict(authority.permissions)
             fields += ["resource_access", "resource_ids", "permissions"]
             send_on_commit(signals.token_scope_changed, Token, token=token)
         if label is not None and label != token.label:
@@ -240,7 +243,7 @@ def renew_api_token(principal: Principal, token_id: str, expires_in_days: int | 
         require_sudo(principal)
         now = timezone.now()
         if token.is_expired(now):
-            raise TokenExpiredCannotRenew(token_id=token.id)
+            raise TokenExpired(token_id=token.id)
         token.expires_at = expiry_from(
             expires_in_days, default_days=app_settings.API_TOKEN_DEFAULT_LIFETIME_DAYS, now=now
         )
@@ -252,7 +255,7 @@ def renew_api_token(principal: Principal, token_id: str, expires_in_days: int | 
 def rotate_api_token(
     principal: Principal, token_id: str, expires_in_days: int | None
 ) -> tuple[Token, str]:
-    """A new secret with the same label and scope, as a new row; the old one is revoked first.
+    """A new secret with the same label and authority, as a new row; the old one is revoked first.
 
     Revoke-first compare-and-set: a crash never leaves two live credentials, and of two
     concurrent rotations exactly one wins. Exempt from the cap (net zero), not from the
@@ -270,7 +273,7 @@ def rotate_api_token(
         new, plaintext = create_api_token(
             old.user,
             label=old.label,
-            scope=Scope.of(old),
+            authority=Authority.of(old),
             expires_at=expiry_from(
                 expires_in_days,
                 default_days=app_settings.API_TOKEN_DEFAULT_LIFETIME_DAYS,

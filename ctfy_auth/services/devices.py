@@ -17,26 +17,25 @@ refusal would be a denial of service). docs/device.md shows the arithmetic.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.cache import caches
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from ctfy_auth import crypto, signals
+from ctfy_auth.client_info import ClientInfo
 from ctfy_auth.conf import app_settings
 from ctfy_auth.exceptions import DeviceCodeInvalid, DeviceCodeUnavailable
 from ctfy_auth.models import DeviceRequest, DeviceStatus
-from ctfy_auth.services import tokens as token_services
-from ctfy_auth.services._common import ClientInfo, send_on_commit
-from ctfy_auth.throttling import Attempt, parse_rate, spend
+from ctfy_auth.services import sessions
+from ctfy_auth.services._common import send_on_commit
+from ctfy_auth.throttling import Attempt, count_in_window, parse_rate, spend
 
-__all__ = ["DevicePoll", "decide", "info", "poll", "purge_expired", "purgeable", "start"]
+__all__ = ["DevicePoll", "decide", "info", "poll", "start"]
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +117,7 @@ def poll(device_code: str, client: ClientInfo) -> DevicePoll:
         if user is None:
             return DevicePoll(DeviceStatus.EXPIRED)  # the approver was deactivated since
         # A hand-over proves no password: the CLI's session starts with its sudo window closed.
-        token, plaintext = token_services.mint_session(user, client, reauthenticated=False)
+        token, plaintext = sessions.mint_session(user, client, reauthenticated=False)
         DeviceRequest.objects.filter(pk=row.pk).update(token=token)
         User.objects.filter(pk=user.pk).update(last_login=now)
         send_on_commit(signals.user_logged_in, User, user=user, method="device")
@@ -183,27 +182,6 @@ def info(user: Any, user_code: str, *, client_ip: str) -> DeviceRequest:
     return row
 
 
-# --- housekeeping ---------------------------------------------------------------------------
-
-
-def purgeable(cutoff: datetime) -> QuerySet[DeviceRequest]:
-    """Requests that expired before ``cutoff``, whatever their outcome."""
-    return DeviceRequest.objects.filter(expires_at__lt=cutoff)
-
-
-def purge_expired(cutoff: datetime, *, batch_size: int = 1000) -> int:
-    """Delete :func:`purgeable` requests in batches (one short transaction each)."""
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
-    deleted = 0
-    while True:
-        ids = list(purgeable(cutoff).order_by("pk").values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            return deleted
-        count, _per_model = DeviceRequest.objects.filter(pk__in=ids).delete()
-        deleted += count
-
-
 # --- failed user-code entries (RFC 8628 §5.1) ------------------------------------------------
 
 
@@ -232,12 +210,8 @@ def _note_wrong_entry() -> None:
     if not rate:
         return
     limit, period, unit = parse_rate(rate)
-    window = int(time.time() // period)
-    cache = caches[app_settings.THROTTLE_CACHE]
-    key = f"ctfy_auth:device_wrong_entries:{period}:{window}"
     try:
-        cache.add(key, 0, timeout=period + 1)
-        count = int(cache.incr(key))
+        count = count_in_window("device_wrong_entries", limit, period).count
     except Exception:
         logger.warning("ctfy_auth device failure counter unavailable", exc_info=True)
         return

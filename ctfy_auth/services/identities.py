@@ -13,12 +13,18 @@ from ctfy_auth import signals
 from ctfy_auth.conf import app_settings
 from ctfy_auth.constants import PASSWORD_PROVIDER
 from ctfy_auth.exceptions import IdentityNotFound, LastSignInMethod
-from ctfy_auth.models import Identity
-from ctfy_auth.models._ids import looks_like_id
+from ctfy_auth.models import Identity, looks_like_id
 from ctfy_auth.principal import Principal
 from ctfy_auth.services._common import require_sudo, send_on_commit
 
-__all__ = ["SignInMethod", "has_sign_in_identity", "list_sign_in_methods", "lock_user", "unlink"]
+__all__ = [
+    "SignInMethod",
+    "delete_identity",
+    "has_sign_in_identity",
+    "list_sign_in_methods",
+    "lock_user",
+    "unlink",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +101,21 @@ def unlink(principal: Principal, identity_id: str) -> None:
         if not user.has_usable_password() and not has_sign_in_identity(user, excluding=identity.pk):
             raise LastSignInMethod()
         require_sudo(principal)
-        provider = identity.provider
-        identity.delete()
-        send_on_commit(
-            signals.identity_unlinked,
-            type(user),
-            user=user,
-            identity_id=identity_id,
-            provider=provider,
-        )
+        delete_identity(identity)
+
+
+def delete_identity(identity: Identity) -> None:
+    """Delete ``identity`` and send ``identity_unlinked`` once the transaction commits.
+
+    The one way an identity goes, for the self-service unlink and for operators; the
+    caller decides whether the last way in may go.
+    """
+    user, identity_id, provider = identity.user, identity.pk, identity.provider
+    identity.delete()
+    send_on_commit(
+        signals.identity_unlinked,
+        type(user),
+        user=user,
+        identity_id=identity_id,
+        provider=provider,
+    )

@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from ctfy_auth import signals
+from ctfy_auth.client_info import ClientInfo
 from ctfy_auth.conf import app_settings
 from ctfy_auth.constants import Role, TokenKind
 from ctfy_auth.exceptions import (
@@ -64,16 +65,15 @@ from ctfy_auth.models import Identity, OAuthFlow, OAuthFlowKind, Token
 from ctfy_auth.models.users import email_lookalike_problem, normalize_email
 from ctfy_auth.principal import Principal
 from ctfy_auth.providers import Profile, Provider, ProviderError, configured_provider
-from ctfy_auth.services._common import ClientInfo, require_sudo, send_on_commit
+from ctfy_auth.services._common import require_sudo, send_on_commit
 from ctfy_auth.services.identities import has_sign_in_identity, lock_user
-from ctfy_auth.services.tokens import mint_session
+from ctfy_auth.services.sessions import mint_session
 
 __all__ = [
     "MAX_FLOW_LIFETIME_SECONDS",
     "Finished",
     "Started",
     "finish",
-    "purge_expired_flows",
     "require_provider",
     "start_link",
     "start_login",
@@ -387,9 +387,3 @@ def _refresh_user(user: Any, provider: Provider, profile: Profile, *, grants_rol
         changed.add("role")
     if changed:
         user.save(update_fields=sorted(changed))
-
-
-def purge_expired_flows(cutoff: Any) -> int:
-    """Delete flows that expired before ``cutoff`` (they can no longer be redeemed)."""
-    deleted, _per_model = OAuthFlow.objects.filter(expires_at__lt=cutoff).delete()
-    return deleted

@@ -22,10 +22,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ctfy_auth import get_principal
 from ctfy_auth.api.base import CtfyAPIView
-from ctfy_auth.api.exception_handler import envelope
-from ctfy_auth.authentication import resolve_request
 from ctfy_auth.decorators import require_scope
+from ctfy_auth.errors import envelope
 from ctfy_auth.models import ResourceAccess
 from ctfy_auth.permissions import HasScopes, IsFullAccount
 
@@ -157,7 +157,7 @@ def scoreboard(request: HttpRequest, competition_id: str) -> JsonResponse:
     ``scoreboard:read`` on the competition, enforced by the decorator; errors
     are the same JSON envelopes the DRF views send.
     """
-    principal = resolve_request(request)  # already resolved by the decorator: no query
+    principal = get_principal(request)  # already resolved by the decorator: no query
     assert principal is not None
     if not Competition.objects.filter(pk=competition_id).exists():
         return JsonResponse(envelope("http_404", "Competition not found"), status=404)

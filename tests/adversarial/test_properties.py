@@ -9,7 +9,7 @@
 * :func:`ctfy_auth.scopes.clamp` only ever lowers, to the catalog's maximum, whatever it is
   given, and so does a mint through the API;
 * :meth:`ctfy_auth.principal.Principal.allows` and :func:`ctfy_auth.permissions.check_scopes`:
-  monotone in grants and in resource selection, the ``none``/``all``/``selected`` gate, sessions
+  monotone in permissions and in resource selection, the ``none``/``all``/``selected`` gate, sessions
   always allowed, inactive owners never.
 
 Settings are the suite's (``tests.settings``: the ctfy catalog from ``ctfy_auth.presets``).
@@ -35,18 +35,19 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from ctfy_auth import crypto, scopes
-from ctfy_auth.authentication import bearer_credential, resolve_request
 from ctfy_auth.constants import CredentialKind, TokenKind
+from ctfy_auth.credentials import bearer_credential, resolve_request
 from ctfy_auth.exceptions import (
+    ExpiredToken,
     InvalidToken,
     NotAuthenticated,
-    TokenExpired,
     TokenMissingScope,
     TokenResourceForbidden,
 )
 from ctfy_auth.permissions import check_scopes
 from ctfy_auth.presets import CTFY_SCOPE_CATALOG
-from ctfy_auth.principal import LEVELS, Principal
+from ctfy_auth.principal import Principal
+from ctfy_auth.scopes import LEVELS
 
 T = TypeVar("T")
 FAST = settings(max_examples=150, deadline=None, database=None)
@@ -71,7 +72,7 @@ def weighted(*choices: tuple[int, st.SearchStrategy[T]]) -> st.SearchStrategy[T]
 # --- an independent statement of the token format -------------------------------------------
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-KIND_BY_PREFIX = {"pt_": TokenKind.SESSION, "pf_": TokenKind.API}
+KIND_BY_PREFIX = {"pt_": TokenKind.SESSION, "pf_": TokenKind.API_TOKEN}
 WELL_FORMED = re.compile(r"(pt_|pf_)[0-9A-Za-z]{49}")
 
 
@@ -117,7 +118,7 @@ def test_parse_kind_accepts_exactly_well_formed_checksummed_strings(value: str) 
 
 
 @FAST
-@given(st.sampled_from([TokenKind.SESSION, TokenKind.API]))
+@given(st.sampled_from([TokenKind.SESSION, TokenKind.API_TOKEN]))
 def test_generated_tokens_are_well_formed_and_parse_as_their_kind(kind: str) -> None:
     plaintext = crypto.generate(kind)
     assert len(plaintext) == 52
@@ -226,7 +227,7 @@ headers = weighted(
     (1, controls),
     (1, huge),
 )
-DOCUMENTED_REFUSALS = (NotAuthenticated, InvalidToken, TokenExpired)
+DOCUMENTED_REFUSALS = (NotAuthenticated, InvalidToken, ExpiredToken)
 
 
 def expected_outcome(header: str) -> type[Exception] | None:
@@ -424,7 +425,7 @@ RESOURCE_SCOPED = {str(c["key"]) for c in CTFY_SCOPE_CATALOG if c["resource_scop
 CATEGORIES = [*CATALOG_KEYS, "not_in_catalog"]
 REQUIRABLE = ["read", "write"]
 resource_ids = st.sampled_from(["c1", "c2", "c3", "", "C1"])
-grants = st.dictionaries(st.sampled_from(CATEGORIES), st.sampled_from([*LEVELS, "junk"]))
+permission_maps = st.dictionaries(st.sampled_from(CATEGORIES), st.sampled_from([*LEVELS, "junk"]))
 accesses = st.sampled_from(["none", "all", "selected", "junk"])
 id_sets = st.frozensets(resource_ids, max_size=3)
 scoped_kinds = st.sampled_from([CredentialKind.API_TOKEN, CredentialKind.OAUTH])
@@ -432,7 +433,7 @@ asks = st.tuples(st.sampled_from(CATEGORIES), st.sampled_from(REQUIRABLE), st.no
 
 
 def principal(
-    grant: Mapping[str, str],
+    perms: Mapping[str, str],
     access: str = "none",
     ids: frozenset[str] = frozenset(),
     kind: str = CredentialKind.API_TOKEN,
@@ -441,16 +442,16 @@ def principal(
     return Principal(
         user=SimpleNamespace(is_active=active),
         credential_kind=CredentialKind(kind),
-        grants=grant,
+        permissions=perms,
         resource_access=access,
         resource_ids=ids,
     )
 
 
 @st.composite
-def more_grants(draw: st.DrawFn, grant: Mapping[str, str]) -> dict[str, str]:
-    """``grant`` with some levels raised and some categories added."""
-    wider = dict(grant)
+def more_permissions(draw: st.DrawFn, perms: Mapping[str, str]) -> dict[str, str]:
+    """``perms`` with some levels raised and some categories added."""
+    wider = dict(perms)
     for category in draw(st.lists(st.sampled_from(CATEGORIES), max_size=4)):
         current = rank_of(wider.get(category, "none"))
         wider[category] = LEVELS[draw(st.integers(current, 2))]
@@ -458,18 +459,18 @@ def more_grants(draw: st.DrawFn, grant: Mapping[str, str]) -> dict[str, str]:
 
 
 @FAST
-@given(st.data(), grants, accesses, id_sets, scoped_kinds, asks)
-def test_more_grants_or_a_wider_resource_selection_never_allow_less(
+@given(st.data(), permission_maps, accesses, id_sets, scoped_kinds, asks)
+def test_more_permissions_or_a_wider_resource_selection_never_allow_less(
     data: st.DataObject,
-    grant: dict[str, str],
+    perms: dict[str, str],
     access: str,
     ids: frozenset[str],
     kind: str,
     ask: tuple[str, str, str | None],
 ) -> None:
     category, level, resource_id = ask
-    narrow = principal(grant, access, ids, kind)
-    wider_grant = data.draw(more_grants(grant))
+    narrow = principal(perms, access, ids, kind)
+    wider_perms = data.draw(more_permissions(perms))
     wider_access = data.draw(
         st.sampled_from(
             {"none": ["none", "selected", "all"], "selected": ["selected", "all"]}.get(
@@ -478,7 +479,7 @@ def test_more_grants_or_a_wider_resource_selection_never_allow_less(
         )
     )
     wider_ids = ids | data.draw(id_sets)
-    wide = principal(wider_grant, wider_access, wider_ids, kind)
+    wide = principal(wider_perms, wider_access, wider_ids, kind)
     if narrow.allows(category, level, resource_id):
         assert wide.allows(category, level, resource_id)
     if narrow.allows(category, "write", resource_id):
@@ -486,38 +487,38 @@ def test_more_grants_or_a_wider_resource_selection_never_allow_less(
 
 
 @FAST
-@given(grants, accesses, id_sets, scoped_kinds, asks)
+@given(permission_maps, accesses, id_sets, scoped_kinds, asks)
 def test_scoped_credentials_get_exactly_their_grant_within_the_resource_gate(
-    grant: dict[str, str],
+    perms: dict[str, str],
     access: str,
     ids: frozenset[str],
     kind: str,
     ask: tuple[str, str, str | None],
 ) -> None:
     category, level, resource_id = ask
-    level_ok = rank_of(grant.get(category, "none")) >= RANK[level]
+    level_ok = rank_of(perms.get(category, "none")) >= RANK[level]
     if category not in RESOURCE_SCOPED or access == "all":
         gate_ok = True
     elif access == "selected":
         gate_ok = bool(resource_id) and resource_id in ids
     else:  # "none", and anything unknown, fails closed
         gate_ok = False
-    assert principal(grant, access, ids, kind).allows(category, level, resource_id) == (
+    assert principal(perms, access, ids, kind).allows(category, level, resource_id) == (
         level_ok and gate_ok
     )
 
 
 @FAST
-@given(grants, accesses, id_sets, asks, st.booleans())
+@given(permission_maps, accesses, id_sets, asks, st.booleans())
 def test_sessions_are_always_allowed_and_inactive_owners_never(
-    grant: dict[str, str],
+    perms: dict[str, str],
     access: str,
     ids: frozenset[str],
     ask: tuple[str, str, str | None],
     active: bool,
 ) -> None:
     category, level, resource_id = ask
-    session = principal(grant, access, ids, CredentialKind.SESSION, active=active)
+    session = principal(perms, access, ids, CredentialKind.SESSION, active=active)
     assert session.allows(category, level, resource_id) is active
     token = principal({c: "write" for c in CATEGORIES}, "all", ids, active=active)
     if not active:
@@ -536,32 +537,44 @@ def refusal_of(call: Callable[[], None]) -> Exception | None:
     return None
 
 
-needs = st.dictionaries(st.sampled_from(CATEGORIES), st.sampled_from(REQUIRABLE), min_size=1)
+required_scope_maps = st.dictionaries(
+    st.sampled_from(CATEGORIES), st.sampled_from(REQUIRABLE), min_size=1
+)
 
 
 @FAST
-@given(st.data(), grants, accesses, id_sets, needs, st.none() | resource_ids, st.booleans())
+@given(
+    st.data(),
+    permission_maps,
+    accesses,
+    id_sets,
+    required_scope_maps,
+    st.none() | resource_ids,
+    st.booleans(),
+)
 def test_check_scopes_passes_exactly_when_allows_does_and_explains_refusals_in_order(
     data: st.DataObject,
-    grant: dict[str, str],
+    perms: dict[str, str],
     access: str,
     ids: frozenset[str],
-    need: dict[str, str],
+    required: dict[str, str],
     resource_id: str | None,
     gate: bool,
 ) -> None:
-    subject = principal(grant, access, ids)
-    short = [c for c, lvl in need.items() if rank_of(grant.get(c, "none")) < RANK[lvl]]
-    allowed = all(subject.allows(c, lvl, resource_id) for c, lvl in need.items())
-    refusal = refusal_of(lambda: check_scopes(subject, need, resource_id, resource_gate=gate))
+    subject = principal(perms, access, ids)
+    short = [c for c, lvl in required.items() if rank_of(perms.get(c, "none")) < RANK[lvl]]
+    allowed = all(subject.allows(c, lvl, resource_id) for c, lvl in required.items())
+    refusal = refusal_of(lambda: check_scopes(subject, required, resource_id, resource_gate=gate))
     if isinstance(refusal, TokenMissingScope):
         assert short, "a level refusal needs a short level"
-        assert refusal.payload["required"] == f"{short[0]}:{need[short[0]]}"
+        assert refusal.payload["required"] == f"{short[0]}:{required[short[0]]}"
     elif isinstance(refusal, TokenResourceForbidden):
         assert gate and not short and not allowed
         assert refusal.payload["competition_access"] == access
     else:
         assert allowed or (not gate and not short)
-    # Monotone too: a wider grant that passed before still passes.
+    # Monotone too: wider permissions pass where narrower ones passed.
     if allowed:
-        check_scopes(principal(data.draw(more_grants(grant)), access, ids), need, resource_id)
+        check_scopes(
+            principal(data.draw(more_permissions(perms)), access, ids), required, resource_id
+        )

@@ -36,13 +36,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from ctfy_auth import crypto
+from ctfy_auth.client_info import ClientInfo
 from ctfy_auth.constants import CredentialKind, Role
 from ctfy_auth.exceptions import DeviceCodeInvalid, RateLimited
 from ctfy_auth.models import DeviceRequest, Identity, Token
 from ctfy_auth.principal import Principal
-from ctfy_auth.services import accounts, devices
-from ctfy_auth.services import tokens as token_services
-from ctfy_auth.services._common import ClientInfo
+from ctfy_auth.services import accounts, devices, revocation, sessions
 from tests.adversarial.test_enumeration import argon2_runs  # noqa: F401  (a fixture)
 from tests.conftest import PASSWORD
 
@@ -343,7 +342,7 @@ def test_a_setting_widens_the_revocation_to_api_tokens(
 @pytest.mark.django_db
 def session_principal(user: Any, **row_fields: Any) -> Principal:
     """A fresh session of ``user`` as the Principal a request on it would carry."""
-    token, _plaintext = token_services.mint_session(user, ClientInfo(ip="127.0.0.1"))
+    token, _plaintext = sessions.mint_session(user, ClientInfo(ip="127.0.0.1"))
     if row_fields:
         Token.objects.filter(pk=token.pk).update(**row_fields)
         token.refresh_from_db()
@@ -360,7 +359,7 @@ def test_the_change_and_the_revocation_commit_together(
     user: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     principal, _other = session_principal(user), session_principal(user)
-    real_revoke_all = token_services.revoke_all
+    real_revoke_all = revocation.revoke_all
     calls: list[dict[str, Any]] = []
 
     def failing_revoke_all(*args: Any, **kwargs: Any) -> int:
@@ -368,7 +367,7 @@ def test_the_change_and_the_revocation_commit_together(
         real_revoke_all(*args, **kwargs)
         raise RuntimeError("the revocation failed")
 
-    monkeypatch.setattr(token_services, "revoke_all", failing_revoke_all)
+    monkeypatch.setattr(revocation, "revoke_all", failing_revoke_all)
     with pytest.raises(RuntimeError):
         accounts.set_password(principal, new_password=NEW, current_password=PASSWORD)
     assert calls, "the change did not revoke anything"
@@ -547,7 +546,7 @@ def test_the_password_budget_itself_fails_closed_while_the_cache_is_down(user: A
 
     principal = session_principal(user, reauthenticated_at=timezone.now() - timedelta(hours=1))
     with pytest.raises(RateLimitUnavailable):
-        accounts.reauthenticate(principal, current_password=PASSWORD, code="")
+        accounts.reauthenticate(principal, current_password=PASSWORD)
     with pytest.raises(RateLimitUnavailable):
         accounts.check_credentials(email=user.email, password=PASSWORD)
     assert Token.objects.get(user=user).reauthenticated_at < timezone.now() - timedelta(minutes=30)

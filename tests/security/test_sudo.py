@@ -68,7 +68,7 @@ def test_a_device_hand_over_starts_with_the_sudo_window_closed(
 
     cli = APIClient(HTTP_AUTHORIZATION=f"Bearer {handed}")
     refused_for_sudo(mint(cli))
-    assert not Token.objects.filter(kind=TokenKind.API).exists()
+    assert not Token.objects.filter(kind=TokenKind.API_TOKEN).exists()
     assert Token.objects.get(digest=crypto.digest(handed)).reauthenticated_at is None
 
     # The password opens it, as for any other session.
@@ -108,7 +108,7 @@ def test_rotate_needs_the_sudo_window(
     refused_for_sudo(response)
     assert "token" not in response.json()
     assert Token.objects.get(pk=minted["id"]).revoked_at is None  # nothing changed
-    assert Token.objects.filter(kind=TokenKind.API).count() == 1
+    assert Token.objects.filter(kind=TokenKind.API_TOKEN).count() == 1
 
     fresh = user_client.post(f"{TOKENS}/{minted['id']}/rotate", {}, format="json")
     assert fresh.status_code == HTTPStatus.OK
@@ -270,7 +270,9 @@ def test_an_operator_setting_a_password_is_a_reset_that_needs_a_recent_sign_in(
 
     session = Token.objects.get(digest=crypto.digest(session_factory(user)))
     api_token = Token.objects.create(
-        user=user, kind=TokenKind.API, digest=crypto.digest(crypto.generate(TokenKind.API))
+        user=user,
+        kind=TokenKind.API_TOKEN,
+        digest=crypto.digest(crypto.generate(TokenKind.API_TOKEN)),
     )
     page = reverse("admin:auth_user_password_change", args=[quote(user.pk)])
     form = {

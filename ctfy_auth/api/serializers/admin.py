@@ -5,14 +5,14 @@ No shape here ever carries a token digest; the trace request's secret is write-o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from ctfy_auth.api.fields import StrictCharField, UTCDateTimeField
-from ctfy_auth.api.schema import page_of
+from ctfy_auth.api.schema import ErrorDoc, page_of
 from ctfy_auth.api.serializers.me import AccountSerializer
 from ctfy_auth.constants import Role
 from ctfy_auth.models import Token
@@ -48,6 +48,11 @@ class AdminUserInfoSerializer(AccountSerializer):
 class UserListQuerySerializer(serializers.Serializer):
     """``GET /admin/users`` query; ``offset``/``limit`` are the pager's. An unknown sort is
     ``last_active`` (as ctfy); an unknown role or direction is a 422."""
+
+    #: The 422 of these parameters, for ``api.schema.errors`` (the schema adds the pager's).
+    invalid: ClassVar[ErrorDoc] = ErrorDoc(
+        422, "validation_error", "an unknown `role` or `dir`, or a `q` or `sort` too long"
+    )
 
     q = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(

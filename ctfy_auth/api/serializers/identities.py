@@ -7,7 +7,13 @@ from rest_framework import serializers
 from ctfy_auth.api.fields import UTCDateTimeField
 from ctfy_auth.api.schema import page_of
 
-__all__ = ["LinkStartSerializer", "LinkedIdentityPageSerializer", "LinkedIdentitySerializer"]
+__all__ = [
+    "LinkStartSerializer",
+    "LinkedIdentityPageSerializer",
+    "LinkedIdentitySerializer",
+    "OAuthCallbackQuerySerializer",
+    "OAuthLoginQuerySerializer",
+]
 
 
 class LinkedIdentitySerializer(serializers.Serializer):
@@ -31,3 +37,26 @@ class LinkStartSerializer(serializers.Serializer):
     """Where the person goes to approve the link at the provider."""
 
     authorize_url = serializers.URLField(read_only=True)
+
+
+# --- query parameters (documentation only: the views read them, in ctfy's order) -----------
+
+
+class OAuthLoginQuerySerializer(serializers.Serializer):
+    redirect_to = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Where to land afterwards: a path on this site (anything else is `/`).",
+    )
+
+
+class OAuthCallbackQuerySerializer(serializers.Serializer):
+    """Required for a sign-in to finish; without them the answer is ``oauth_missing_params``."""
+
+    code = serializers.CharField(min_length=1)
+    state = serializers.CharField(min_length=1)
+    error = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="The provider's refusal, named in the 400 when `code` is missing.",
+    )

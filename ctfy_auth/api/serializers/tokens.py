@@ -52,7 +52,9 @@ def token_info(token: Token, current_token_id: str | None) -> dict[str, Any]:
         "competition_ids": [str(i) for i in token.resource_ids or []],
         "permissions": scopes.dense(token.permissions),
         "rotated_from": token.rotated_from_id or "",
-        "template": scopes.template_for(token.permissions) if token.kind == TokenKind.API else "",
+        "template": (
+            scopes.template_for(token.permissions) if token.kind == TokenKind.API_TOKEN else ""
+        ),
     }
 
 

@@ -20,8 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ctfy_auth.api.base import CtfyAPIView, CtfyViewSet
-from ctfy_auth.api.pagination import _PageQuery, paginate
-from ctfy_auth.api.schema import CtfyAutoSchema, errors
+from ctfy_auth.api.pagination import paginate
+from ctfy_auth.api.schema import ErrorDoc, errors
 from ctfy_auth.api.serializers.admin import (
     TRACE_NOT_FOUND,
     AdminRevocationSerializer,
@@ -32,6 +32,13 @@ from ctfy_auth.api.serializers.admin import (
     TokenTraceSerializer,
     UserListQuerySerializer,
 )
+from ctfy_auth.exceptions import (
+    CannotChangeOwnRole,
+    ReauthenticationRequired,
+    SuperAdminRoleLocked,
+    TokenNotFound,
+    UserNotFound,
+)
 from ctfy_auth.permissions import IsAdmin, IsSuperAdmin, IsUserSession
 from ctfy_auth.services import admin
 
@@ -41,17 +48,12 @@ __all__ = [
     "TokenTraceView",
 ]
 
-_REAUTH = (
-    "`reauthentication_required`: the sudo window is closed; detail `{message, window_seconds}`."
-)
-
 # --- views ------------------------------------------------------------------------------
 
 
 class AdminUserViewSet(CtfyViewSet):
     """``GET /admin/users``, ``GET /admin/users/{id}``, ``PATCH /admin/users/{id}/role``."""
 
-    schema = CtfyAutoSchema()
     permissions_by_action: ClassVar[dict[str, list[type[BasePermission]]]] = {
         "list": [IsUserSession, IsAdmin],
         "retrieve": [IsUserSession, IsAdmin],
@@ -70,26 +72,15 @@ class AdminUserViewSet(CtfyViewSet):
 
     @extend_schema(
         operation_id="admin_list_users",
-        summary="Every account",
-        description=(
-            "`q` is a case-insensitive substring of the display name, the email or the id; "
-            "`sort` is `name`, `email`, `created` or `last_active` (anything else sorts by "
-            "`last_active`)."
-        ),
-        parameters=[UserListQuerySerializer, _PageQuery],
-        responses={
-            200: AdminUserInfoPageSerializer,
-            **errors(
-                {
-                    422: (
-                        "`validation_error`: an unknown `role` or `dir`, a `q` or `sort` too "
-                        "long, or `limit` / `offset` out of range."
-                    )
-                }
-            ),
-        },
+        parameters=[UserListQuerySerializer],
+        responses={200: AdminUserInfoPageSerializer, **errors(UserListQuerySerializer.invalid)},
     )
     def list(self, request: Request) -> Response:
+        """Every account.
+
+        `q` is a case-insensitive substring of the display name, the email or the id; `sort`
+        is `name`, `email`, `created` or `last_active` (anything else sorts by `last_active`).
+        """
         query = self.validated(UserListQuerySerializer, request.query_params)
         users = admin.search_users(
             q=query["q"],
@@ -101,41 +92,34 @@ class AdminUserViewSet(CtfyViewSet):
 
     @extend_schema(
         operation_id="admin_get_user",
-        summary="One account",
         responses={
             200: AdminUserInfoSerializer,
             **errors(
-                {
-                    404: '`user_not_found`: "User not found".',
-                    405: "`http_405`: an id of the form `<id>/role` (another route).",
-                }
+                UserNotFound,
+                ErrorDoc(405, "http_405", "an id of the form `<id>/role` (another route)"),
             ),
         },
     )
     def retrieve(self, request: Request, pk: str) -> Response:
+        """One account."""
         return Response(self._info(admin.get_user(pk)))
 
     @extend_schema(
         operation_id="admin_set_role",
-        summary="Promote to admin, or demote to user",
-        description=(
-            "Setting the role a person already has is a 200 that changes nothing. The sudo "
-            "window must be open."
-        ),
         request=RoleChangeSerializer,
         responses={
             200: AdminUserInfoSerializer,
             **errors(
-                {
-                    400: '`http_400`: "You cannot change your own role".',
-                    403: '`http_403`: "A super-admin\'s role cannot be changed here".',
-                    404: "`user_not_found`: no such account.",
-                    409: _REAUTH,
-                }
+                CannotChangeOwnRole, SuperAdminRoleLocked, UserNotFound, ReauthenticationRequired
             ),
         },
     )
     def set_role(self, request: Request, pk: str) -> Response:
+        """Promote to admin, or demote to user.
+
+        Setting the role a person already has is a 200 that changes nothing. The sudo window
+        must be open.
+        """
         data = self.validated(RoleChangeSerializer)
         return Response(self._info(admin.change_role(self.principal, pk, data["role"])))
 
@@ -144,20 +128,19 @@ class AdminUserViewSet(CtfyViewSet):
 class TokenTraceView(CtfyAPIView):
     """``POST /admin/token-trace {token}``: whose is this leaked secret? Never a 404."""
 
-    schema = CtfyAutoSchema()
     permission_classes = [IsUserSession, IsSuperAdmin]
 
     @extend_schema(
         operation_id="admin_token_trace",
-        summary="Whose is this leaked secret?",
-        description=(
-            "Whose token a secret is, and every token of its rotation lineage. A secret that is "
-            "not ours is a 200 with `found: false` and empty values, never a 404."
-        ),
         request=TokenTraceRequestSerializer,
         responses={200: TokenTraceSerializer},
     )
     def post(self, request: Request) -> Response:
+        """Whose is this leaked secret?
+
+        Whose token a secret is, and every token of its rotation lineage. A secret that is
+        not ours is a 200 with `found: false` and empty values, never a 404.
+        """
         data = self.validated(TokenTraceRequestSerializer)
         trace = admin.trace_token(data["token"])
         if trace is None:
@@ -169,23 +152,20 @@ class TokenTraceView(CtfyAPIView):
 class AdminTokenRevokeView(CtfyAPIView):
     """``POST /admin/tokens/{token_id}/revoke``: revoke anyone's token; idempotent."""
 
-    schema = CtfyAutoSchema()
     permission_classes = [IsUserSession, IsSuperAdmin]
 
     @extend_schema(
         operation_id="admin_revoke_token",
-        summary="Revoke anyone's token",
-        description=(
-            "No body. Idempotent: a token already revoked answers 200 with "
-            "`already_revoked: true` and its original `revoked_at`. The sudo window must be "
-            "open."
-        ),
-        request=None,
         responses={
             200: AdminRevocationSerializer,
-            **errors({404: '`token_not_found`: "Token not found".', 409: _REAUTH}),
+            **errors(TokenNotFound, ReauthenticationRequired),
         },
     )
     def post(self, request: Request, token_id: str) -> Response:
+        """Revoke anyone's token.
+
+        No body. Idempotent: a token already revoked answers 200 with `already_revoked: true`
+        and its original `revoked_at`. The sudo window must be open.
+        """
         revocation = admin.admin_revoke_token(self.principal, token_id)
         return Response(AdminRevocationSerializer(revocation).data)

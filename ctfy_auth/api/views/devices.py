@@ -7,18 +7,16 @@ a user session only.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import NoReverseMatch, reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ctfy_auth import crypto
-from ctfy_auth.api.base import CtfyAPIView
-from ctfy_auth.api.schema import CtfyAutoSchema, errors, rate_limited
+from ctfy_auth.api.base import CtfyAPIView, CtfyPublicAPIView
+from ctfy_auth.api.schema import WRONG_USER_CODES, ErrorDoc, errors
 from ctfy_auth.api.serializers.devices import (
     DeviceCodeSerializer,
     DeviceInfoSerializer,
@@ -26,9 +24,10 @@ from ctfy_auth.api.serializers.devices import (
     DeviceTokenSerializer,
     UserCodeSerializer,
 )
+from ctfy_auth.client_info import ClientInfo
 from ctfy_auth.conf import app_settings
+from ctfy_auth.exceptions import DeviceCodeInvalid, DeviceCodeUnavailable
 from ctfy_auth.services import devices
-from ctfy_auth.services._common import ClientInfo
 from ctfy_auth.throttling import claim_interval, client_ip
 
 __all__ = [
@@ -42,14 +41,8 @@ __all__ = [
 
 #: Where the approval page lives when the host has not mounted ``ctfy_auth.pages.urls``.
 _DEFAULT_PAGE_PATH = "/device"
-_WRONG_CODES = (
-    "`rate_limited`: this account, or this client address, has spent its budget of wrong user "
-    "codes (`DEVICE_FAILED_ENTRY_LIMITS`)."
-)
-_BUDGET_UNAVAILABLE = (
-    "`rate_limit_unavailable`: the budget of wrong user codes cannot be counted (the throttle "
-    "cache is unreachable), so no code is looked up; `Retry-After` says when to try again."
-)
+#: What ``approve``, ``deny`` and ``info`` answer besides their own errors.
+_USER_CODE_ERRORS = (DeviceCodeInvalid, *WRONG_USER_CODES)
 
 
 def verification_uri(request: Request) -> str:
@@ -64,36 +57,22 @@ def verification_uri(request: Request) -> str:
     return origin + path
 
 
-class DeviceCodeView(CtfyAPIView):
+class DeviceCodeView(CtfyPublicAPIView):
     """``POST /auth/device/code``: open a request; no credential, no body."""
 
-    schema = CtfyAutoSchema()
-    permission_classes = [AllowAny]
-    authentication_classes: list[Any] = []
+    rate_buckets = {"post": "device_code"}
 
     @extend_schema(
         operation_id="device_code",
-        summary="A device asks to be signed in",
-        description=(
-            "No body. The device's secret for polling, and the user code the person types on "
-            "the verification page."
-        ),
-        request=None,
-        responses={
-            200: DeviceCodeSerializer,
-            **errors(
-                {
-                    429: rate_limited("device_code"),
-                    503: (
-                        "`device_code_unavailable`: eight draws of a user code in a row all "
-                        "collided with live requests."
-                    ),
-                }
-            ),
-        },
+        responses={200: DeviceCodeSerializer, **errors(DeviceCodeUnavailable)},
     )
     def post(self, request: Request) -> Response:
-        self.check_rate("device_code")
+        """A device asks to be signed in.
+
+        No body. The device's secret for polling, and the user code the person types on the
+        verification page.
+        """
+        self.check_rate()
         row, device_code = devices.start(ClientInfo.from_request(request._request))
         uri = verification_uri(request)
         query = urlencode({"user_code": row.display_user_code})
@@ -109,7 +88,7 @@ class DeviceCodeView(CtfyAPIView):
         )
 
 
-class DeviceTokenView(CtfyAPIView):
+class DeviceTokenView(CtfyPublicAPIView):
     """``POST /auth/device/token {device_code}``: the device polls; always 200.
 
     A poll that comes sooner than ``interval`` after the previous one for the
@@ -117,24 +96,22 @@ class DeviceTokenView(CtfyAPIView):
     device simply asks again, and other clients are not affected.
     """
 
-    schema = CtfyAutoSchema()
-    permission_classes = [AllowAny]
-    authentication_classes: list[Any] = []
+    rate_buckets = {"post": "device_token"}
 
     @extend_schema(
         operation_id="device_token",
-        summary="The device polls for its session",
-        description=(
-            "Always 200 for a well-formed body: `pending`, `denied`, `expired`, or once "
-            "`approved` with a new session token. A poll sooner than `interval` after the "
-            "previous one answers `pending` without looking."
-        ),
         request=DeviceTokenRequestSerializer,
-        responses={200: DeviceTokenSerializer, **errors({429: rate_limited("device_token")})},
+        responses={200: DeviceTokenSerializer},
     )
     def post(self, request: Request) -> Response:
+        """The device polls for its session.
+
+        Always 200 for a well-formed body: `pending`, `denied`, `expired`, or once `approved`
+        with a new session token. A poll sooner than `interval` after the previous one
+        answers `pending` without looking.
+        """
         data = self.validated(DeviceTokenRequestSerializer)
-        self.check_rate("device_token")
+        self.check_rate()
         device_code = data["device_code"]
         spacing = max(1, app_settings.DEVICE_POLL_INTERVAL_SECONDS - 1)  # one second of jitter
         if not claim_interval("device_poll:" + crypto.digest(device_code), spacing):
@@ -144,107 +121,86 @@ class DeviceTokenView(CtfyAPIView):
 
 
 class _DecisionView(CtfyAPIView):
-    schema = CtfyAutoSchema()
     approve: bool
+    rate_buckets = {"post": "device_approve"}
 
-    def post(self, request: Request) -> Response:
-        data = self.validated(UserCodeSerializer)
-        self.check_rate("device_approve")
+    def _decide(self, request: Request, user_code: str) -> Response:
         row = devices.decide(
             self.principal.user,
-            data["user_code"],
+            user_code,
             approve=self.approve,
             client_ip=client_ip(request._request),
         )
         return Response(DeviceInfoSerializer(row).data)
 
 
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="device_approve",
-        summary="Approve a device's request",
-        description=(
-            "Case, spaces and punctuation of the user code are ignored. The device's next poll "
-            "gets a session for the caller."
-        ),
-        request=UserCodeSerializer,
-        responses={
-            200: OpenApiResponse(DeviceInfoSerializer, 'The request, now `"approved"`.'),
-            **errors(
-                {
-                    404: (
-                        '`device_code_invalid`: "Code not found, already used, or expired" '
-                        "(counts as a wrong entry)."
-                    ),
-                    429: f"{_WRONG_CODES}\n\n{rate_limited('device_approve')}",
-                    503: _BUDGET_UNAVAILABLE,
-                }
-            ),
-        },
-    )
-)
 class DeviceApproveView(_DecisionView):
     """``POST /auth/device/approve {user_code}``: hand the device a session for the caller."""
 
     approve = True
 
-
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="device_deny",
-        summary="Deny a device's request",
-        description="The device's polls answer `denied` from then on.",
+    @extend_schema(
+        operation_id="device_approve",
         request=UserCodeSerializer,
         responses={
-            200: OpenApiResponse(DeviceInfoSerializer, 'The request, now `"denied"`.'),
-            **errors(
-                {
-                    404: (
-                        '`device_code_invalid`: "Code not found, already used, or expired" '
-                        "(counts as a wrong entry)."
-                    ),
-                    429: f"{_WRONG_CODES}\n\n{rate_limited('device_approve')}",
-                    503: _BUDGET_UNAVAILABLE,
-                }
-            ),
+            200: OpenApiResponse(DeviceInfoSerializer, 'The request, now `"approved"`.'),
+            **errors(*_USER_CODE_ERRORS),
         },
     )
-)
+    def post(self, request: Request) -> Response:
+        """Approve a device's request.
+
+        Case, spaces and punctuation of the user code are ignored. The device's next poll
+        gets a session for the caller.
+        """
+        data = self.validated(UserCodeSerializer)
+        self.check_rate()
+        return self._decide(request, data["user_code"])
+
+
 class DeviceDenyView(_DecisionView):
     """``POST /auth/device/deny {user_code}``: refuse the device."""
 
     approve = False
 
+    @extend_schema(
+        operation_id="device_deny",
+        request=UserCodeSerializer,
+        responses={
+            200: OpenApiResponse(DeviceInfoSerializer, 'The request, now `"denied"`.'),
+            **errors(*_USER_CODE_ERRORS),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Deny a device's request.
+
+        The device's polls answer `denied` from then on.
+        """
+        data = self.validated(UserCodeSerializer)
+        self.check_rate()
+        return self._decide(request, data["user_code"])
+
 
 class DeviceInfoView(CtfyAPIView):
     """``GET /auth/device/info?user_code=``: what is asking, before the person decides."""
 
-    schema = CtfyAutoSchema()
-
     @extend_schema(
         operation_id="device_info",
-        summary="What is asking to be signed in",
-        description=(
-            "A pending request is visible to any signed-in person; a decided one only to the "
-            "person who decided it."
-        ),
         parameters=[UserCodeSerializer],
         responses={
             200: DeviceInfoSerializer,
             **errors(
-                {
-                    404: (
-                        '`device_code_invalid`: "Code not found or expired" (counts as a wrong '
-                        "entry)."
-                    ),
-                    422: "`validation_error`: `user_code` is missing or too long.",
-                    429: _WRONG_CODES,
-                    503: _BUDGET_UNAVAILABLE,
-                }
+                *_USER_CODE_ERRORS,
+                ErrorDoc(422, "validation_error", "`user_code` is missing or too long"),
             ),
         },
     )
     def get(self, request: Request) -> Response:
+        """What is asking to be signed in.
+
+        A pending request is visible to any signed-in person; a decided one only to the
+        person who decided it.
+        """
         data = self.validated(UserCodeSerializer, request.query_params)
         row = devices.info(
             self.principal.user, data["user_code"], client_ip=client_ip(request._request)

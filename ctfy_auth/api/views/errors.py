@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from ctfy_auth.api.exception_handler import envelope
+from ctfy_auth.errors import envelope
 
 __all__ = ["not_found"]
 

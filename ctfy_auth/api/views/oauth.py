@@ -17,20 +17,36 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ctfy_auth.api.base import CtfyAPIView
-from ctfy_auth.api.schema import CtfyAutoSchema, errors, rate_limited, redirect_headers
-from ctfy_auth.api.serializers.identities import LinkStartSerializer
+from ctfy_auth.api.base import CtfyAPIView, CtfyPublicAPIView
+from ctfy_auth.api.schema import errors, set_cookie_header
+from ctfy_auth.api.serializers.identities import (
+    LinkStartSerializer,
+    OAuthCallbackQuerySerializer,
+    OAuthLoginQuerySerializer,
+)
+from ctfy_auth.client_info import ClientInfo
 from ctfy_auth.conf import app_settings
-from ctfy_auth.exceptions import OAuthMissingParams
+from ctfy_auth.exceptions import (
+    AccountDisabled,
+    EmailBelongsToPasswordAccount,
+    IdentityAlreadyLinked,
+    OAuthLinkSessionExpired,
+    OAuthLinkTargetMissing,
+    OAuthMissingParams,
+    OAuthProviderLinkOnly,
+    OAuthProviderNotConfigured,
+    OAuthStateInvalid,
+    OAuthStateMismatch,
+    ProviderEmailUnverified,
+    ProviderFailed,
+    ReauthenticationRequired,
+)
 from ctfy_auth.redirects import safe_redirect
 from ctfy_auth.services import provider_sign_in
-from ctfy_auth.services._common import ClientInfo
 
 __all__ = ["BROWSER_COOKIE", "IdentityLinkView", "OAuthCallbackView", "OAuthLoginView"]
 
@@ -38,14 +54,6 @@ __all__ = ["BROWSER_COOKIE", "IdentityLinkView", "OAuthCallbackView", "OAuthLogi
 #: path only).
 BROWSER_COOKIE = "ctfy_auth_oauth"
 _ERROR_CODE = re.compile(r"[a-z_]{1,64}")
-_NON_EMPTY = {"type": "string", "minLength": 1}
-_NOT_CONFIGURED = (
-    "`oauth_provider_not_configured`: no such provider, or it has no client id; detail "
-    "`{message, provider}`."
-)
-_LINK_ONLY = (
-    "`oauth_provider_link_only`: the provider can only be linked; detail `{message, provider}`."
-)
 
 
 def callback_uri(request: Request, provider: str) -> str:
@@ -62,6 +70,10 @@ def _no_store(response: Any) -> Any:
     return response
 
 
+#: The ``Set-Cookie`` of :func:`_bind_browser`, for the schema.
+_BROWSER_BOUND = f"`{BROWSER_COOKIE}`: HttpOnly, SameSite=Lax, path: the callback."
+
+
 def _bind_browser(response: Any, request: Request, provider: str, browser_key: str) -> Any:
     """Give the starting browser the flow's key, sent back only to this provider's callback."""
     response.set_cookie(
@@ -76,36 +88,26 @@ def _bind_browser(response: Any, request: Request, provider: str, browser_key: s
     return response
 
 
-class OAuthLoginView(CtfyAPIView):
+class OAuthLoginView(CtfyPublicAPIView):
     """``GET /auth/login/{provider}?redirect_to=``: 302 to the provider's consent page."""
 
-    schema = CtfyAutoSchema()
-    permission_classes = [AllowAny]
-    authentication_classes: list[Any] = []
+    rate_buckets = {"get": "oauth_start"}
 
     @extend_schema(
         operation_id="oauth_login",
-        summary="Start a sign-in at a provider (browser navigation)",
-        description=(
-            "Redirects to the provider's consent page with a signed, expiring `state` and PKCE "
-            "(`S256`), and sets an HttpOnly cookie that binds the sign-in to this browser."
-        ),
-        parameters=[
-            OpenApiParameter(
-                "redirect_to",
-                OpenApiTypes.STR,
-                OpenApiParameter.QUERY,
-                description="Where to land afterwards: a path on this site (anything else is `/`).",
-            ),
-            *redirect_headers(cookie=f"`{BROWSER_COOKIE}`: HttpOnly, SameSite=Lax."),
-        ],
+        parameters=[OAuthLoginQuerySerializer, *set_cookie_header(_BROWSER_BOUND, status=302)],
         responses={
             302: OpenApiResponse(description="To the provider's consent page."),
-            **errors({403: _LINK_ONLY, 404: _NOT_CONFIGURED, 429: rate_limited("oauth_start")}),
+            **errors(OAuthProviderLinkOnly, OAuthProviderNotConfigured),
         },
     )
     def get(self, request: Request, provider: str) -> HttpResponseRedirect:
-        self.check_rate("oauth_start")
+        """Start a sign-in at a provider (browser navigation).
+
+        Redirects to the provider's consent page with a signed, expiring `state` and PKCE
+        (`S256`), and sets an HttpOnly cookie that binds the sign-in to this browser.
+        """
+        self.check_rate()
         redirect_to = safe_redirect(request.query_params.get("redirect_to", "/"))
         started = provider_sign_in.start_login(
             provider, redirect_to=redirect_to, redirect_uri=callback_uri(request, provider)
@@ -114,56 +116,43 @@ class OAuthLoginView(CtfyAPIView):
         return _bind_browser(response, request, provider, started.browser_key)
 
 
-class OAuthCallbackView(CtfyAPIView):
+class OAuthCallbackView(CtfyPublicAPIView):
     """``GET /auth/callback/{provider}?code=&state=``: 302 to the landing URL with the session."""
 
-    schema = CtfyAutoSchema()
-    permission_classes = [AllowAny]
-    authentication_classes: list[Any] = []
+    rate_buckets = {"get": "oauth_callback"}
 
     @extend_schema(
         operation_id="oauth_callback",
-        summary="Where the provider sends the browser back",
-        description=(
-            "On success, redirects to `OAUTH_LANDING_URL` + `#token=<pt_…>&redirect_to=<path>`: "
-            "a new session for the account that signed in, signed up or linked. Errors are "
-            "envelopes, checked in docs/api.md's order."
-        ),
         parameters=[
-            # Required for a sign-in to finish; without them the answer is the 400 below.
-            OpenApiParameter("code", _NON_EMPTY, OpenApiParameter.QUERY, required=True),
-            OpenApiParameter("state", _NON_EMPTY, OpenApiParameter.QUERY, required=True),
-            OpenApiParameter(
-                "error",
-                OpenApiTypes.STR,
-                OpenApiParameter.QUERY,
-                description="The provider's refusal, named in the 400 when `code` is missing.",
-            ),
-            *redirect_headers(cookie=f"Clears `{BROWSER_COOKIE}`."),
+            OAuthCallbackQuerySerializer,
+            *set_cookie_header(f"Clears `{BROWSER_COOKIE}`.", status=302),
         ],
         responses={
             302: OpenApiResponse(description="To the landing URL, the session in the fragment."),
             **errors(
-                {
-                    400: (
-                        "`oauth_missing_params`: no `code` or no `state` (the provider's `error`, "
-                        "if any, is named in the message).\n\n"
-                        "`http_400`: a malformed, forged, expired or used state, a sign-in "
-                        "or a link finishing in another browser, or a provider that refused the "
-                        "code.\n\n"
-                        "`oauth_state_mismatch`, `oauth_link_session_expired`, "
-                        "`provider_email_unverified`, `oauth_link_target_missing`."
-                    ),
-                    403: _LINK_ONLY + '\n\n`http_403`: "This account is disabled."',
-                    404: _NOT_CONFIGURED,
-                    409: "`identity_already_linked`, `email_belongs_to_password_account`.",
-                    429: rate_limited("oauth_callback"),
-                }
+                OAuthMissingParams,
+                OAuthStateInvalid,
+                ProviderFailed,
+                OAuthStateMismatch,
+                OAuthLinkSessionExpired,
+                ProviderEmailUnverified,
+                OAuthLinkTargetMissing,
+                OAuthProviderLinkOnly,
+                AccountDisabled,
+                OAuthProviderNotConfigured,
+                IdentityAlreadyLinked,
+                EmailBelongsToPasswordAccount,
             ),
         },
     )
     def get(self, request: Request, provider: str) -> HttpResponseRedirect:
-        self.check_rate("oauth_callback")
+        """Where the provider sends the browser back.
+
+        On success, redirects to `OAUTH_LANDING_URL` + `#token=<pt_…>&redirect_to=<path>`: a
+        new session for the account that signed in, signed up or linked. Errors are
+        envelopes, checked in docs/api.md's order.
+        """
+        self.check_rate()
         code = request.query_params.get("code", "")
         state = request.query_params.get("state", "")
         if not code or not state:
@@ -191,44 +180,25 @@ class OAuthCallbackView(CtfyAPIView):
 class IdentityLinkView(CtfyAPIView):
     """``POST /auth/identities/link/{provider}``: ``{"authorize_url"}`` for the calling session."""
 
-    schema = CtfyAutoSchema()
+    rate_buckets = {"post": "oauth_start"}
 
     @extend_schema(
         operation_id="link_identity",
-        summary="Start linking a provider to the calling account",
-        description=(
-            "No body. A single-use link grant bound to this session and to this browser, and the "
-            "URL for the person to open **in the same browser** (call this from the browser, "
-            "which keeps the HttpOnly cookie set here; the callback refuses any other browser). "
-            "The sudo window must be open. Link-only providers are allowed."
-        ),
-        request=None,
-        parameters=[
-            OpenApiParameter(
-                "Set-Cookie",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                required=True,
-                response=[200],
-                description=f"`{BROWSER_COOKIE}`: HttpOnly, SameSite=Lax, path: the callback.",
-            )
-        ],
+        parameters=set_cookie_header(_BROWSER_BOUND, status=200),
         responses={
             200: LinkStartSerializer,
-            **errors(
-                {
-                    404: _NOT_CONFIGURED,
-                    409: (
-                        "`reauthentication_required`: the sudo window is closed; detail "
-                        "`{message, window_seconds}`."
-                    ),
-                    429: rate_limited("oauth_start"),
-                }
-            ),
+            **errors(OAuthProviderNotConfigured, ReauthenticationRequired),
         },
     )
     def post(self, request: Request, provider: str) -> Response:
-        self.check_rate("oauth_start")
+        """Start linking a provider to the calling account.
+
+        No body. A single-use link grant bound to this session and to this browser, and the
+        URL for the person to open **in the same browser** (call this from the browser, which
+        keeps the HttpOnly cookie set here; the callback refuses any other browser). The sudo
+        window must be open. Link-only providers are allowed.
+        """
+        self.check_rate()
         started = provider_sign_in.start_link(
             self.principal, provider, redirect_uri=callback_uri(request, provider)
         )

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ctfy_auth.api.base import CtfyAPIView
-from ctfy_auth.api.schema import CtfyAutoSchema
+from ctfy_auth.api.base import CtfyPublicAPIView
 from ctfy_auth.api.serializers.providers import ProvidersSerializer
 from ctfy_auth.conf import app_settings
 from ctfy_auth.providers import listed_providers
@@ -19,21 +15,14 @@ from ctfy_auth.providers import listed_providers
 __all__ = ["ProvidersView"]
 
 
-class ProvidersView(CtfyAPIView):
-    schema = CtfyAutoSchema()
-    permission_classes = [AllowAny]
-    authentication_classes: list[Any] = []
-
-    @extend_schema(
-        operation_id="providers",
-        summary="The sign-in methods on offer",
-        description=(
-            "GitHub and Google are always listed, `enabled` once configured; other configured "
-            "providers follow. Link-only providers appear only in `link_providers`."
-        ),
-        responses={200: ProvidersSerializer},
-    )
+class ProvidersView(CtfyPublicAPIView):
+    @extend_schema(operation_id="providers", responses={200: ProvidersSerializer})
     def get(self, request: Request) -> Response:
+        """The sign-in methods on offer.
+
+        GitHub and Google are always listed, `enabled` once configured; other configured
+        providers follow. Link-only providers appear only in `link_providers`.
+        """
         rows = [
             {
                 **row,

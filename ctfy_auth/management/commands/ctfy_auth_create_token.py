@@ -15,12 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from ctfy_auth import scopes
+from ctfy_auth.client_info import ClientInfo
 from ctfy_auth.conf import app_settings
 from ctfy_auth.exceptions import CtfyError
 from ctfy_auth.models import ResourceAccess
 from ctfy_auth.models.users import normalize_email
-from ctfy_auth.services import api_tokens, tokens
-from ctfy_auth.services._common import ClientInfo
+from ctfy_auth.services import api_tokens, sessions
 
 #: Longest label an API token may carry (the model's ``max_length``).
 _LABEL_MAX = 64
@@ -87,7 +87,7 @@ class Command(BaseCommand):
                 given.append("--label")
             if given:
                 raise CommandError(f"{', '.join(given)} cannot be used with --session.")
-            token, plaintext = tokens.mint_session(user, ClientInfo())
+            token, plaintext = sessions.mint_session(user, ClientInfo())
             self.stderr.write(f"Minted session token {token.id} for {user.email}.")
         else:
             token, plaintext = self._mint_api_token(user, options)
@@ -144,8 +144,8 @@ class Command(BaseCommand):
         if options["resource_id"] and options["resource_access"] != "selected":
             raise CommandError("--resource-id needs --resource-access selected.")
         try:
-            scope = api_tokens.validate_scope(
-                api_tokens.resolve_scope(
+            authority = api_tokens.validate_authority(
+                api_tokens.resolve_authority(
                     template=template,
                     resource_access=options["resource_access"],
                     resource_ids=options["resource_id"],
@@ -158,7 +158,7 @@ class Command(BaseCommand):
             return api_tokens.create_api_token(
                 user,
                 label=label,
-                scope=scope,
+                authority=authority,
                 expires_at=api_tokens.expiry_from(
                     days, default_days=default_days, now=timezone.now()
                 ),

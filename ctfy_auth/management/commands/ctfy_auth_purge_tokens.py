@@ -9,15 +9,16 @@ every expired sign-in/link flow (they hold nothing worth keeping once expired).
 from __future__ import annotations
 
 from argparse import ArgumentParser
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ctfy_auth.conf import app_settings
-from ctfy_auth.models import OAuthFlow
-from ctfy_auth.services import admin, devices, provider_sign_in
+from ctfy_auth.services import purge
 
 
 class Command(BaseCommand):
@@ -37,9 +38,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size",
             type=int,
-            default=1000,
+            default=purge.DEFAULT_BATCH_SIZE,
             metavar="N",
-            help="Rows deleted per transaction (default: 1000).",
+            help=f"Rows deleted per transaction (default: {purge.DEFAULT_BATCH_SIZE}).",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Count what would be deleted; delete nothing."
@@ -54,18 +55,18 @@ class Command(BaseCommand):
         batch_size = options["batch_size"]
         if batch_size < 1:
             raise CommandError("--batch-size must be 1 or more.")
-        cutoff = timezone.now() - timedelta(days=days)
-        if options["dry_run"]:
-            count = admin.purgeable_tokens(cutoff).count()
-            self.stdout.write(f"Would delete {count} token(s) dead since before {cutoff:%Y-%m-%d}.")
-            count = devices.purgeable(cutoff).count()
-            self.stdout.write(f"Would delete {count} device request(s) expired before then.")
-            count = OAuthFlow.objects.filter(expires_at__lt=timezone.now()).count()
-            self.stdout.write(f"Would delete {count} expired sign-in/link flow(s).")
-            return
-        count = admin.purge_tokens(cutoff, batch_size=batch_size)
-        self.stdout.write(f"Deleted {count} token(s) dead since before {cutoff:%Y-%m-%d}.")
-        count = devices.purge_expired(cutoff, batch_size=batch_size)
-        self.stdout.write(f"Deleted {count} device request(s) expired before then.")
-        count = provider_sign_in.purge_expired_flows(timezone.now())
-        self.stdout.write(f"Deleted {count} expired sign-in/link flow(s).")
+        now = timezone.now()
+        cutoff = now - timedelta(days=days)
+        kinds: list[tuple[str, Callable[[], QuerySet[Any]]]] = [
+            (f"token(s) dead since before {cutoff:%Y-%m-%d}", lambda: purge.dead_tokens(cutoff)),
+            (
+                "device request(s) expired before then",
+                lambda: purge.expired_device_requests(cutoff),
+            ),
+            ("expired sign-in/link flow(s)", lambda: purge.expired_flows(now)),
+        ]
+        for what, rows in kinds:
+            if options["dry_run"]:
+                self.stdout.write(f"Would delete {rows().count()} {what}.")
+            else:
+                self.stdout.write(f"Deleted {purge.purge(rows, batch_size=batch_size)} {what}.")

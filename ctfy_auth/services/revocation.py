@@ -1,52 +1,24 @@
-"""Minting and revoking tokens."""
+"""Revoking tokens of every kind (sessions and API tokens), one or many at a time.
+
+Revocation keeps the row (a leaked secret stays traceable) and announces the ids
+with ``token_revoked`` after commit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from ctfy_auth import crypto, signals
-from ctfy_auth.conf import app_settings
-from ctfy_auth.constants import TokenKind
+from ctfy_auth import signals
 from ctfy_auth.exceptions import CannotRevokeCurrentToken, TokenNotFound
-from ctfy_auth.models import Token
-from ctfy_auth.models._ids import looks_like_id
+from ctfy_auth.models import Token, looks_like_id
 from ctfy_auth.principal import Principal
-from ctfy_auth.services._common import ClientInfo, send_on_commit
+from ctfy_auth.services._common import send_on_commit
 
-__all__ = ["mint_session", "revoke", "revoke_all", "revoke_others"]
-
-
-def mint_session(
-    user: Any, client: ClientInfo, *, reauthenticated: bool = True
-) -> tuple[Token, str]:
-    """Mint a ``pt_`` session for ``user``; returns ``(row, plaintext)``, the plaintext once.
-
-    A sign-in is a proof of identity, so the new token's sudo window opens now,
-    on this token only. A hand-over that proves no secret (the device flow gives a
-    CLI the session a browser approved) passes ``reauthenticated=False``: the new
-    token starts with its window closed.
-    """
-    now = timezone.now()
-    plaintext = crypto.generate(TokenKind.SESSION)
-    with transaction.atomic():
-        token = Token.objects.create(
-            user=user,
-            kind=TokenKind.SESSION,
-            label=app_settings.SESSION_TOKEN_LABEL,
-            digest=crypto.digest(plaintext),
-            created_at=now,
-            expires_at=now + timedelta(seconds=app_settings.SESSION_TOKEN_LIFETIME_SECONDS),
-            ip_address=client.ip,
-            user_agent=client.user_agent,
-            reauthenticated_at=now if reauthenticated else None,
-        )
-        send_on_commit(signals.token_created, Token, token=token)
-    return token, plaintext
+__all__ = ["revoke", "revoke_all", "revoke_others"]
 
 
 def revoke(principal: Principal, token_id: str) -> Token:

@@ -2,7 +2,8 @@
 
 Off by default. With ``CTFY_AUTH["CREDENTIAL_CACHE"] = "<cache alias>"`` (a cache every process
 shares: Redis, not local memory), bearer authentication reads the token and its user from the
-cache instead of the database, one ``GET`` instead of one ``SELECT``.
+cache instead of the database, one ``GET`` instead of one ``SELECT``. When it is off, the request
+path never calls into this module (:mod:`ctfy_auth.credentials.resolver` checks the setting).
 
 What stays true with the cache on:
 
@@ -31,6 +32,12 @@ What stays true with the cache on:
 * When the cache fails, authentication reads the database and the failure is logged on
   ``ctfy_auth.credential_cache``.
 
+The models do not know this module: it hears of writes through Django's ``pre_save``/
+``post_save``/``pre_delete``/``post_delete`` and ctfy_auth's
+:data:`~ctfy_auth.signals.pre_update`/:data:`~ctfy_auth.signals.post_update` (sent by the
+``update()`` of ``Token`` and user querysets), whose receivers ``CtfyAuthConfig.ready()``
+connects (:func:`connect`).
+
 Not seen: raw SQL, ``bulk_update()``, and ``update()`` on a user model whose manager does not
 come from ctfy_auth. Wrap such a write in :func:`invalidating_tokens` or
 :func:`invalidating_users` (or, after it, call :func:`forget_tokens` or :func:`forget_users`).
@@ -51,11 +58,16 @@ from django.core.cache import BaseCache, caches
 from django.db import router, transaction
 
 from ctfy_auth.conf import app_settings
+from ctfy_auth.credentials.lookup import Statement, build, statement_for, token_with_user_by_digest
+from ctfy_auth.credentials.redis_reader import read
 from ctfy_auth.exceptions import CredentialCacheUnavailable
-from ctfy_auth.models import token_lookup
 from ctfy_auth.models.tokens import Token
 
 __all__ = [
+    "QUIET_TOKEN_FIELDS",
+    "QUIET_USER_FIELDS",
+    "Store",
+    "connect",
     "forget_tokens",
     "forget_users",
     "invalidating_tokens",
@@ -63,6 +75,7 @@ __all__ = [
     "lookup",
 ]
 
+# The logger's name is older than this module and documented (docs/security.md, settings.md).
 logger = logging.getLogger("ctfy_auth.credential_cache")
 
 _TOMBSTONE = "x"
@@ -76,6 +89,7 @@ QUIET_TOKEN_FIELDS = frozenset({"last_used_at"})
 #: needed), so a rehash on sign-in does not need the cache.
 QUIET_USER_FIELDS = frozenset({"last_login", "password"})
 
+#: ``store(token, now)``: add the entry of a token the request has accepted.
 Store = Callable[[Token, datetime], None]
 
 
@@ -84,18 +98,19 @@ def _cache() -> BaseCache | None:
     return caches[alias] if alias else None
 
 
-def enabled() -> bool:
+def _enabled() -> bool:
     return bool(app_settings.CREDENTIAL_CACHE)
 
 
 def _key(digest: str) -> str:
     # Not the stored digest itself: a look at the cache must not hand out database keys.
+    # The key keeps its old name: processes of two releases must agree on the keys (tombstones).
     mac = hashlib.blake2b(digest.encode(), key=b"ctfy_auth.credential_cache", digest_size=20)
     return _KEY_PREFIX + mac.hexdigest()
 
 
 def _layout(alias: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    statement = token_lookup.statement_for(alias)
+    statement = statement_for(alias)
     layout = _layouts.get(statement)
     if layout is None:
         layout = _layouts[statement] = (
@@ -105,39 +120,7 @@ def _layout(alias: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return layout
 
 
-_layouts: dict[Any, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-
-
-def _read(cache: BaseCache, key: str) -> Any:
-    """``cache.get(key)``, through one Redis client per cache object for Django's RedisCache.
-
-    Django's RedisCache builds a new ``redis.Redis`` for every call, about half the cost of a
-    cached authentication (benchmarks/, variant f). The client shares the backend's connection
-    pool; any other backend, or a Django whose internals differ, goes through ``cache.get``.
-    """
-    reader = cache.__dict__.get("_ctfy_auth_reader")
-    if reader is None:
-        reader = cache.__dict__["_ctfy_auth_reader"] = _reader_for(cache)
-    return reader(key)
-
-
-def _reader_for(cache: BaseCache) -> Callable[[str], Any]:
-    from django.core.cache.backends.redis import RedisCache
-
-    try:
-        if type(cache) is not RedisCache:
-            return cache.get
-        client = cache._cache.get_client(write=False)
-        loads = getattr(cache._cache, "_serializer").loads  # noqa: B009 (not in the stubs)
-        make_key = cache.make_and_validate_key
-    except Exception:  # internals moved: the public API is always right
-        return cache.get
-
-    def read(key: str) -> Any:
-        value = client.get(make_key(key))
-        return None if value is None else loads(value)
-
-    return read
+_layouts: dict[Statement, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
 def _pack(token: Token) -> tuple[Any, ...]:
@@ -155,11 +138,11 @@ def _unpack(entry: Any, digest: str) -> Token | None:
     alias, token_names, user_names, values = entry
     if (token_names, user_names) != _layout(alias):
         return None  # written by another version of the models: read the database
-    statement = token_lookup.statement_for(alias)
+    statement = statement_for(alias)
     split = len(token_names)
     token_values = list(values[:split])
     token_values.insert(statement.token_names.index(_EXCLUDED_TOKEN), digest)
-    return token_lookup.build(alias, token_values + list(values[split:]), user_names)
+    return build(alias, token_values + list(values[split:]), user_names)
 
 
 def lookup(digest: str) -> tuple[Token | None, Store | None]:
@@ -170,20 +153,20 @@ def lookup(digest: str) -> tuple[Token | None, Store | None]:
     """
     cache = _cache()
     if cache is None:
-        return token_lookup.token_with_user_by_digest(digest), None
+        return token_with_user_by_digest(digest), None
     key = _key(digest)
     try:
-        entry = _read(cache, key)
+        entry = read(cache, key)
     except Exception:
         logger.warning("Credential cache unavailable; reading the database.", exc_info=True)
-        return token_lookup.token_with_user_by_digest(digest), None
+        return token_with_user_by_digest(digest), None
     if entry is not None:
         token = None if entry == _TOMBSTONE else _unpack(entry, digest)
         if token is not None:
             return token, None
         # A tombstone (or a foreign layout): read through until it expires, never store.
-        return token_lookup.token_with_user_by_digest(digest), None
-    token = token_lookup.token_with_user_by_digest(digest)
+        return token_with_user_by_digest(digest), None
+    token = token_with_user_by_digest(digest)
     return token, (partial(_store, cache, key) if token is not None else None)
 
 
@@ -291,7 +274,7 @@ def invalidating_tokens(digests: Iterable[str], using: str | None = None) -> Ite
 @contextmanager
 def invalidating_users(user_ids: Iterable[Any], using: str | None = None) -> Iterator[None]:
     """:func:`invalidating_tokens` for every unrevoked token of these users."""
-    digests = _user_digests(user_ids, using) if enabled() else []
+    digests = _user_digests(user_ids, using) if _enabled() else []
     with invalidating_tokens(digests, using=using):
         yield
 
@@ -315,17 +298,19 @@ def forget_tokens(digests: Iterable[str], using: str | None = None) -> None:
 
 def forget_users(user_ids: Iterable[Any], using: str | None = None) -> None:
     """Invalidate the entries of every unrevoked token of these users (as :func:`forget_tokens`)."""
-    if not enabled():
+    if not _enabled():
         return
     forget_tokens(_user_digests(user_ids, using), using=using)
 
 
-# --- signal receivers (connected in CtfyAuthConfig.ready) ------------------------------------
+# --- signal receivers (connected by connect(), from CtfyAuthConfig.ready) ---------------------
 #
-# ``pre_save``/``pre_delete`` write the first tombstones (and refuse the write when they
-# cannot); ``post_save``/``post_delete`` schedule the second ones for the commit.
+# The "before" receivers (``pre_save``, ``pre_delete``, ``pre_update``) write the first
+# tombstones, and refuse the write when they cannot; the "after" ones (``post_save``,
+# ``post_delete``, ``post_update``) schedule the second ones for the commit. The first
+# tombstones' keys and time travel from one to the other on the instance or queryset.
 
-_BURIED = "_ctfy_auth_buried"  # instance attribute: (keys, when) of the first tombstones
+_BURIED = "_ctfy_auth_buried"  # attribute of the instance or queryset: (keys, when)
 
 
 def _saved(update_fields: Any, quiet: frozenset[str]) -> bool:
@@ -333,19 +318,25 @@ def _saved(update_fields: Any, quiet: frozenset[str]) -> bool:
     return update_fields is None or not set(update_fields) <= quiet
 
 
-def _before(instance: Any, digests: list[str]) -> None:
+def _before(subject: Any, digests: list[str]) -> None:
     cache = _cache()
     keys = _keys(digests)
     if cache is not None and keys:
-        instance.__dict__[_BURIED] = (keys, _bury(cache, keys))
+        subject.__dict__[_BURIED] = (keys, _bury(cache, keys))
 
 
-def _after(instance: Any, using: str | None, digests: Callable[[], list[str]]) -> None:
-    buried = instance.__dict__.pop(_BURIED, None)
+def _after(subject: Any, using: str | None, digests: Callable[[], list[str]] | None) -> None:
+    """Schedule the second tombstones of what :func:`_before` buried.
+
+    Without first tombstones (a save that was meant as an insert but updated a row), write
+    ``digests()``'s now, so a failure still reaches the transaction, then at commit. A
+    queryset passes ``None``: its rows cannot be found again after the update, and it had
+    nothing to bury when nothing was written first.
+    """
+    buried = subject.__dict__.pop(_BURIED, None)
     if buried is None:
-        # No first tombstones (a save that was meant as an insert but updated a row): write
-        # them now, so a failure still reaches the transaction, then at commit.
-        forget_tokens(digests(), using=using)
+        if digests is not None:
+            forget_tokens(digests(), using=using)
         return
     cache = _cache()
     if cache is not None:
@@ -353,40 +344,87 @@ def _after(instance: Any, using: str | None, digests: Callable[[], list[str]]) -
         transaction.on_commit(partial(_bury_after_commit, cache, keys, buried_at), using=using)
 
 
-def token_saving(sender: Any, instance: Token, **kwargs: Any) -> None:
+def _token_saving(sender: Any, instance: Token, **kwargs: Any) -> None:
     if (
-        enabled()
+        _enabled()
         and not instance._state.adding
         and _saved(kwargs.get("update_fields"), QUIET_TOKEN_FIELDS)
     ):
         _before(instance, [instance.digest])
 
 
-def token_saved(sender: Any, instance: Token, created: bool, **kwargs: Any) -> None:
-    if enabled() and not created and _saved(kwargs.get("update_fields"), QUIET_TOKEN_FIELDS):
+def _token_saved(sender: Any, instance: Token, created: bool, **kwargs: Any) -> None:
+    if _enabled() and not created and _saved(kwargs.get("update_fields"), QUIET_TOKEN_FIELDS):
         _after(instance, kwargs.get("using"), lambda: [instance.digest])
 
 
-def token_deleting(sender: Any, instance: Token, **kwargs: Any) -> None:
-    if enabled():
+def _token_deleting(sender: Any, instance: Token, **kwargs: Any) -> None:
+    if _enabled():
         _before(instance, [instance.digest])
 
 
-def token_deleted(sender: Any, instance: Token, **kwargs: Any) -> None:
-    if enabled():
+def _token_deleted(sender: Any, instance: Token, **kwargs: Any) -> None:
+    if _enabled():
         _after(instance, kwargs.get("using"), lambda: [instance.digest])
 
 
-def user_saving(sender: Any, instance: Any, **kwargs: Any) -> None:
+def _tokens_updating(sender: Any, queryset: Any, fields: frozenset[str], **kwargs: Any) -> None:
+    if _enabled() and not fields <= QUIET_TOKEN_FIELDS:
+        _before(queryset, list(queryset.values_list("digest", flat=True)))
+
+
+def _tokens_updated(sender: Any, queryset: Any, fields: frozenset[str], **kwargs: Any) -> None:
+    if _enabled() and not fields <= QUIET_TOKEN_FIELDS:
+        _after(queryset, queryset.db, None)
+
+
+def _user_saving(sender: Any, instance: Any, **kwargs: Any) -> None:
     if (
-        enabled()
+        _enabled()
         and not instance._state.adding
         and _saved(kwargs.get("update_fields"), QUIET_USER_FIELDS)
     ):
         _before(instance, _user_digests([instance.pk], kwargs.get("using")))
 
 
-def user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
-    if enabled() and not created and _saved(kwargs.get("update_fields"), QUIET_USER_FIELDS):
+def _user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    if _enabled() and not created and _saved(kwargs.get("update_fields"), QUIET_USER_FIELDS):
         using = kwargs.get("using")
         _after(instance, using, lambda: _user_digests([instance.pk], using))
+
+
+def _users_updating(sender: Any, queryset: Any, fields: frozenset[str], **kwargs: Any) -> None:
+    if _enabled() and not fields <= QUIET_USER_FIELDS:
+        ids = list(queryset.values_list("pk", flat=True))
+        _before(queryset, _user_digests(ids, queryset.db))
+
+
+def _users_updated(sender: Any, queryset: Any, fields: frozenset[str], **kwargs: Any) -> None:
+    if _enabled() and not fields <= QUIET_USER_FIELDS:
+        _after(queryset, queryset.db, None)
+
+
+def connect() -> None:
+    """Connect the receivers that keep the cache true to the rows (``CtfyAuthConfig.ready``).
+
+    Connected whether or not the cache is on, so ``override_settings`` can turn it on; each
+    receiver returns at once while it is off.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+
+    from ctfy_auth.signals import post_update, pre_update
+
+    user_model = get_user_model()
+    uid = "ctfy_auth.credentials.cache."
+    # The first tombstones go before the write, which they refuse when Redis is unreachable.
+    pre_save.connect(_token_saving, sender=Token, dispatch_uid=uid + "tps")
+    post_save.connect(_token_saved, sender=Token, dispatch_uid=uid + "ts")
+    pre_delete.connect(_token_deleting, sender=Token, dispatch_uid=uid + "tpd")
+    post_delete.connect(_token_deleted, sender=Token, dispatch_uid=uid + "td")
+    pre_update.connect(_tokens_updating, sender=Token, dispatch_uid=uid + "tpu")
+    post_update.connect(_tokens_updated, sender=Token, dispatch_uid=uid + "tu")
+    pre_save.connect(_user_saving, sender=user_model, dispatch_uid=uid + "ups")
+    post_save.connect(_user_saved, sender=user_model, dispatch_uid=uid + "us")
+    pre_update.connect(_users_updating, sender=user_model, dispatch_uid=uid + "upu")
+    post_update.connect(_users_updated, sender=user_model, dispatch_uid=uid + "uu")

@@ -1,13 +1,13 @@
 """The hot path's one query: a token and its user by digest, without the ORM's compiler.
 
 Every authenticated request runs the same statement, ``SELECT <token columns>, <user columns>
-FROM token JOIN user WHERE digest = %s``. Building it through a QuerySet costs more than running
-it (about 0.6 ms of Python per request, profiled in ``benchmarks/``), so the SQL, the column
-list and the database converters are built once per database alias from the models' metadata
-(so a custom user model and any backend work) and reused. Rows become model instances through
-``Model.from_db``, as the ORM does: signals, ``_state`` and the ``user`` relation cache behave as
-after ``Token.objects.select_related("user").get(digest=...)``. The statement runs on a normal
-cursor, so query logging, ``CaptureQueriesContext`` and execute wrappers see it.
+FROM token JOIN user WHERE digest = %s``. The SQL, the column list and the database converters
+are built once per database alias from the models' metadata (so a custom user model and any
+backend work) and reused; :func:`token_with_user_by_digest` is the only function that runs it.
+Rows become model instances through ``Model.from_db``, as the ORM does: signals, ``_state`` and
+the ``user`` relation cache behave as after
+``Token.objects.select_related("user").get(digest=...)``. The statement runs on a normal cursor,
+so query logging, ``CaptureQueriesContext`` and execute wrappers see it.
 """
 
 from __future__ import annotations
@@ -23,22 +23,25 @@ from django.db.models import Field, Model
 
 from ctfy_auth.models.tokens import Token
 
-__all__ = ["build", "fetch_row", "statement_for", "token_with_user_by_digest"]
+__all__ = ["Statement", "build", "statement_for", "token_with_user_by_digest"]
 
-Converter = Callable[[Any, Any, Any], Any]
+_Converter = Callable[[Any, Any, Any], Any]
 
 
 @dataclass(frozen=True, slots=True)
-class _Statement:
+class Statement:
+    """The lookup statement of one database alias and the layout of the row it returns."""
+
     sql: str
     user_model: type[Model]
+    #: ``attname`` of each value of the row: the token's columns, then the user's.
     token_names: tuple[str, ...]
     user_names: tuple[str, ...]
     #: (column index, column expression, converters) for columns that need converting.
-    converters: tuple[tuple[int, Any, tuple[Converter, ...]], ...]
+    converters: tuple[tuple[int, Any, tuple[_Converter, ...]], ...]
 
 
-_statements: dict[tuple[str, str], _Statement] = {}
+_statements: dict[tuple[str, str], Statement] = {}
 
 
 def _converters(
@@ -53,7 +56,7 @@ def _converters(
     return out
 
 
-def _build(alias: str) -> _Statement:
+def _build(alias: str) -> Statement:
     connection = connections[alias]
 
     def qn(name: str | None) -> str:
@@ -75,7 +78,7 @@ def _build(alias: str) -> _Statement:
     sql = f"SELECT {columns} FROM {qn(t)} INNER JOIN {qn(u)} ON {join} WHERE {where}"  # noqa: S608
     converters = _converters(connection, token_fields, t, 0)
     converters += _converters(connection, user_fields, u, len(token_fields))
-    return _Statement(
+    return Statement(
         sql=sql,
         user_model=user_model,
         token_names=tuple(f.attname for f in token_fields),
@@ -84,7 +87,7 @@ def _build(alias: str) -> _Statement:
     )
 
 
-def statement_for(alias: str) -> _Statement:
+def statement_for(alias: str) -> Statement:
     """The statement of database ``alias`` (built on first use)."""
     key = (alias, connections[alias].vendor)
     statement = _statements.get(key)
@@ -93,8 +96,16 @@ def statement_for(alias: str) -> _Statement:
     return statement
 
 
-def fetch_row(digest: str) -> tuple[str, list[Any]] | None:
-    """``(alias, values)``: the token's and its user's column values, converted; one query."""
+def token_with_user_by_digest(digest: str) -> Token | None:
+    """The token stored under ``digest`` with its ``user`` loaded, or ``None``. One query.
+
+    Raw SQL instead of ``Token.objects.select_related("user").get(digest=digest)`` because
+    building that query costs more than running it: about 0.6 ms of Python per request, cloning
+    the QuerySet and compiling its SQL. ``benchmarks/README.md``, "What costs what", part 1
+    (``python -m benchmarks --only auth``): DRF's ``TokenAuthentication``, which builds this
+    query through the ORM, spends ~1,330 Python calls per request on authentication, this path
+    ~380, and (e) runs at 2.11x (SQLite) and 1.52x (PostgreSQL) DRF's throughput.
+    """
     alias = router.db_for_read(Token)
     connection = connections[alias]
     statement = statement_for(alias)
@@ -109,12 +120,13 @@ def fetch_row(digest: str) -> tuple[str, list[Any]] | None:
         for convert in converters:
             value = convert(value, col, connection)
         values[index] = value
-    return alias, values
+    return build(alias, values)
 
 
 def build(alias: str, values: Sequence[Any], user_names: Sequence[str] | None = None) -> Token:
-    """The token of a :func:`fetch_row` row, with its ``user`` loaded.
+    """The token of a row of :func:`statement_for`'s layout, with its ``user`` loaded.
 
+    ``values`` are converted Python values (as the row after the converters, or as cached).
     ``user_names`` names the user's values when some columns were left out (they load on
     first access, as after ``.defer()``).
     """
@@ -126,15 +138,9 @@ def build(alias: str, values: Sequence[Any], user_names: Sequence[str] | None = 
     return token
 
 
-def token_with_user_by_digest(digest: str) -> Token | None:
-    """The token stored under ``digest`` with its ``user`` loaded, or ``None``. One query."""
-    row = fetch_row(digest)
-    return None if row is None else build(*row)
-
-
 def _forget(**_kwargs: Any) -> None:
     _statements.clear()
 
 
 # A test that swaps AUTH_USER_MODEL or DATABASES gets statements built for what it set.
-setting_changed.connect(_forget, dispatch_uid="ctfy_auth.token_lookup.forget")
+setting_changed.connect(_forget, dispatch_uid="ctfy_auth.credentials.lookup.forget")
