@@ -38,7 +38,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ctfy_auth.errors import answer_database_outages
-from ctfy_auth.exceptions import CtfyError, DeviceCodeInvalid, RateLimited
+from ctfy_auth.exceptions import CtfyError, DeviceCodeInvalid, RateLimited, RateLimitUnavailable
 from ctfy_auth.models import DeviceRequest
 from ctfy_auth.pages.forms import DecisionForm, SignInForm, UserCodeForm
 from ctfy_auth.services import accounts, devices
@@ -138,7 +138,7 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response = render(
         request,
         _TEMPLATES + "rate_limited.html",
-        {"retry_after": exc.retry_after},
+        {"retry_after": exc.retry_after, "unavailable": isinstance(exc, RateLimitUnavailable)},
         status=exc.status_code,
     )
     response["Retry-After"] = str(exc.retry_after)

@@ -586,4 +586,6 @@ def test_the_device_page_fails_closed_while_the_cache_is_down(user: Any, setting
     for response in (review, decided):
         assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
         assert response["Retry-After"] == "30"
+        page = response.content.decode()
+        assert "Sign-in is paused" in page and "Too many attempts" not in page
     assert DeviceRequest.objects.get().status == "pending"
