@@ -124,7 +124,36 @@ def _role(request: HttpRequest) -> str | None:
     return getattr(user, "role", None)
 
 
-class RoleAccessMixin:
+class _RefusedChangeMixin:
+    """A change that ctfy_auth refuses (a :class:`CtfyError`, e.g. 503 when the credential cache
+    cannot record it) becomes an error message on the page, never a 500.
+
+    Django admin runs each change in a transaction, so nothing of a refused change is kept.
+    """
+
+    message_user: Any
+
+    def _refusing(self, view: Any, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(request, *args, **kwargs)
+        except CtfyError as exc:
+            if request.method in ("GET", "HEAD"):
+                raise
+            detail = exc.detail.get("message") if isinstance(exc.detail, dict) else exc.detail
+            self.message_user(request, _("Nothing was changed: %s") % detail, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return self._refusing(super().changeform_view, request, *args, **kwargs)  # type: ignore[misc]
+
+    def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return self._refusing(super().changelist_view, request, *args, **kwargs)  # type: ignore[misc]
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return self._refusing(super().delete_view, request, *args, **kwargs)  # type: ignore[misc]
+
+
+class RoleAccessMixin(_RefusedChangeMixin):
     """Model-admin permissions from the role: ``admin`` views, ``super_admin`` views and edits.
 
     ``editable`` names what a super-admin may do here (``add``, ``change``,
@@ -424,7 +453,7 @@ class UserAdmin(RoleAccessMixin, auth_admin.UserAdmin):
         if request.method == "POST" and not signed_in_recently(request):
             self.message_user(request, _sign_in_again_message(), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
-        return super().user_change_password(request, id, form_url)
+        return self._refusing(super().user_change_password, request, id, form_url)
 
     def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         # A person being added has no identities yet.

@@ -28,13 +28,17 @@ from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 from rest_framework.test import APIClient
 
+from ctfy_auth import crypto
+from ctfy_auth.admin import SESSION_SIGNED_IN_AT
 from ctfy_auth.models import Token
 from ctfy_auth.services import admin as admin_services
 from tests.live_example import running_examples
+from tests.test_admin import url, user_form
 
 API = "/api/v1"
 CLOSED = "redis://127.0.0.1:1/0"  # nothing listens on port 1
@@ -275,3 +279,33 @@ def test_a_revocation_through_a_process_cut_off_from_redis_is_refused_not_half_m
             assert _call("GET", f"{server.url}{API}/me", api)[0] == HTTPStatus.FORBIDDEN
             status, listed = _call("GET", f"{server.url}{API}/auth/tokens", session)
             assert token_id not in [t["id"] for t in listed["items"]]
+
+
+def test_django_admin_answers_a_refused_change_with_a_message_not_a_500(
+    cache_outage: Callable[[bool], None], user_factory: Callable[..., Any], session_factory: Any
+) -> None:
+    """Item 13 at the browser door: the change is refused, the page says so, nothing is kept."""
+    operator = user_factory(email="root@example.com", role="super_admin")
+    person = user_factory(email="person@example.com")
+    victim = Token.objects.get(digest=crypto.digest(session_factory(person)))
+    browser = Client(raise_request_exception=False)
+    browser.force_login(operator)
+    session = browser.session
+    session[SESSION_SIGNED_IN_AT] = int(timezone.now().timestamp())
+    session.save()
+
+    cache_outage(True)
+    revoke = browser.post(
+        url("token"), {"action": "revoke_selected", "_selected_action": [victim.pk]}, follow=True
+    )
+    deactivate = browser.post(
+        url("user", "change", person.pk), user_form(person, is_active=""), follow=True
+    )
+    cache_outage(False)
+
+    for response in (revoke, deactivate):
+        assert response.status_code == HTTPStatus.OK
+        assert "Nothing was changed" in response.text
+    victim.refresh_from_db()
+    person.refresh_from_db()
+    assert victim.revoked_at is None and person.is_active
