@@ -14,15 +14,15 @@ from rest_framework.request import Request
 
 from ctfy_auth.credentials import resolve_request
 from ctfy_auth.errors import DATABASE_ERRORS, database_unavailable
-from ctfy_auth.exceptions import TokenScopeRequired
-from ctfy_auth.permissions import view_rules_on_api_tokens
+from ctfy_auth.exceptions import ClientTokenRefused, TokenScopeRequired
+from ctfy_auth.permissions import view_rules_on_api_tokens, view_serves_oauth_clients
 from ctfy_auth.principal import Principal
 
 __all__ = ["BearerTokenAuthentication"]
 
 
 class BearerTokenAuthentication(BaseAuthentication):
-    """DRF authentication for ctfy_auth tokens: ``Authorization: Bearer pt_…`` or ``pf_…``.
+    """DRF authentication for ctfy_auth tokens: ``Authorization: Bearer pt_…``, ``pf_…``, ``po_…``.
 
     ``request.user`` is the token's owner and ``request.auth`` the
     :class:`~ctfy_auth.principal.Principal`. Returns ``None`` for other schemes
@@ -32,7 +32,8 @@ class BearerTokenAuthentication(BaseAuthentication):
     tokens (:func:`ctfy_auth.permissions.view_rules_on_api_tokens`, the one rule, also
     used by the OpenAPI schema); any other view answers 403
     ``token_scope_required``, so a view that declares no scopes is never an open
-    door.
+    door. An OAuth client token (client credentials) reaches only a view that also sets
+    ``serves_oauth_clients = True`` (:func:`ctfy_auth.permissions.view_serves_oauth_clients`).
     """
 
     def authenticate(self, request: Request) -> tuple[Any, Principal] | None:
@@ -48,6 +49,9 @@ class BearerTokenAuthentication(BaseAuthentication):
             if not view_rules_on_api_tokens(view):
                 # The view never said what an API token may do here: refuse, never admit.
                 raise TokenScopeRequired()
+            if principal.acts_as_client and not view_serves_oauth_clients(view):
+                # No person behind it: only views that say they serve clients admit it.
+                raise ClientTokenRefused()
         return (principal.user, principal)
 
     def authenticate_header(self, request: Request) -> str:

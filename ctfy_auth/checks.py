@@ -32,6 +32,17 @@
 * ``ctfy_auth.E012`` RESOURCE_EXISTS is neither None, a callable, nor the dotted path of one.
 * ``ctfy_auth.E013`` OAUTH_REDIRECT_ORIGIN or DEVICE_VERIFICATION_ORIGIN is not an origin
   (``https://host[:port]``, no path, query, fragment or credentials).
+* ``ctfy_auth.E014`` OAUTH_ISSUER is not an absolute http(s) URL without a trailing slash,
+  query, fragment or credentials.
+* ``ctfy_auth.E015`` The OAuth server is on (OAUTH_ISSUER set) and OAUTH2_PROVIDER lacks one
+  of the values ctfy_auth needs (``ctfy_auth.oauth.provider.REQUIRED``: our validator, scopes
+  backend and token generators, no ``"__all__"`` default scopes, PKCE required, refresh
+  rotation with reuse detection, hashed token storage, ...), or its OIDC_ISS_ENDPOINT is not
+  OAUTH_ISSUER.
+* ``ctfy_auth.E016`` The OAuth server is on and a signing key (OIDC_RSA_PRIVATE_KEY, or one of
+  OIDC_RSA_PRIVATE_KEYS_INACTIVE) is missing, unreadable, not RSA or shorter than 2048 bits.
+* ``ctfy_auth.E017`` The OAuth server is on and ctfy_auth's client-secret hasher is not in
+  PASSWORD_HASHERS, or is first there (it would hash people's passwords).
 * ``ctfy_auth.W004`` OIDC_DISPLAY_NAME is set: it is deprecated (still read in this release);
   PROVIDERS["oidc"]["display_name"] says the same.
 
@@ -55,6 +66,7 @@ __all__ = [
     "check_credential_cache",
     "check_deprecated_settings",
     "check_middleware",
+    "check_oauth_server",
     "check_providers",
     "check_scopes",
     "check_settings",
@@ -490,6 +502,7 @@ _TEXTS: dict[str, int | None] = {
     "OIDC_DISPLAY_NAME": None,
     "OAUTH_REDIRECT_ORIGIN": None,
     "DEVICE_VERIFICATION_ORIGIN": None,
+    "OAUTH_ISSUER": None,
 }
 
 #: Settings that are a public origin, or empty for "the request's".
@@ -675,3 +688,104 @@ def check_deprecated_settings(app_configs: Any = None, **kwargs: Any) -> list[An
             id="ctfy_auth.W004",
         )
     ]
+
+
+# --- the OAuth server ------------------------------------------------------------------------
+
+_CLIENT_SECRET_HASHER = "ctfy_auth.oauth.hashers.ClientSecretHasher"
+
+
+def _issuer_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an issuer identifier, or None."""
+    try:
+        parts = urlsplit(value)
+        _port = parts.port
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return "is not an absolute http(s) URL"
+    if parts.query or parts.fragment or "#" in value or "?" in value:
+        return "has a query or fragment"
+    if value.endswith("/"):
+        return "ends with a slash (clients append /token, /jwks, ... to it)"
+    if parts.username is not None or parts.password is not None:
+        return "carries credentials"
+    return None
+
+
+@register(Tags.security)
+def check_oauth_server(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    from ctfy_auth.conf import app_settings
+
+    try:
+        issuer = app_settings.get("OAUTH_ISSUER")
+    except ImproperlyConfigured:
+        return []  # reported by check_settings
+    if not isinstance(issuer, str) or not issuer:
+        return []  # off (a wrong type is E009's)
+    hint = "See docs/oauth.md#setup."
+    if reason := _issuer_problem(issuer):
+        return [
+            Error(
+                f"CTFY_AUTH['OAUTH_ISSUER'] is {issuer!r}, which {reason}.",
+                hint="Give the absolute URL the OAuth routes are mounted at, such as "
+                '"https://ctf.example.org/oauth".',
+                id="ctfy_auth.E014",
+            )
+        ]
+    from oauth2_provider.settings import oauth2_settings
+
+    from ctfy_auth.oauth.keys import key_problem
+    from ctfy_auth.oauth.provider import requirement_problems
+
+    problems: list[Any] = []
+    for key, value, wanted in requirement_problems(oauth2_settings):
+        problems.append(
+            Error(
+                f"OAUTH2_PROVIDER[{key!r}] is {value!r}; ctfy_auth's OAuth server needs {wanted}.",
+                hint="Merge ctfy_auth.oauth.provider.OAUTH2_PROVIDER_SETTINGS into OAUTH2_PROVIDER "
+                "and do not override this key. " + hint,
+                id="ctfy_auth.E015",
+            )
+        )
+    if issuer != oauth2_settings.OIDC_ISS_ENDPOINT:
+        problems.append(
+            Error(
+                f"OAUTH2_PROVIDER['OIDC_ISS_ENDPOINT'] is {oauth2_settings.OIDC_ISS_ENDPOINT!r}, "
+                f"not CTFY_AUTH['OAUTH_ISSUER'] ({issuer!r}).",
+                hint='Set OAUTH2_PROVIDER["OIDC_ISS_ENDPOINT"] = CTFY_AUTH["OAUTH_ISSUER"]. '
+                + hint,
+                id="ctfy_auth.E015",
+            )
+        )
+    keys = [("OIDC_RSA_PRIVATE_KEY", oauth2_settings.OIDC_RSA_PRIVATE_KEY)]
+    keys += [
+        (f"OIDC_RSA_PRIVATE_KEYS_INACTIVE[{n}]", pem)
+        for n, pem in enumerate(oauth2_settings.OIDC_RSA_PRIVATE_KEYS_INACTIVE or ())
+    ]
+    for name, pem in keys:
+        if reason := key_problem(pem):
+            problems.append(
+                Error(
+                    f"The OAuth signing key OAUTH2_PROVIDER[{name!r}] {reason}.",
+                    hint="Generate one with `manage.py ctfy_auth_generate_oauth_key` and give its "
+                    "PEM text to OAUTH2_PROVIDER['OIDC_RSA_PRIVATE_KEY']. " + hint,
+                    id="ctfy_auth.E016",
+                )
+            )
+    hashers = list(getattr(settings, "PASSWORD_HASHERS", []))
+    if _CLIENT_SECRET_HASHER not in hashers or hashers[0] == _CLIENT_SECRET_HASHER:
+        problems.append(
+            Error(
+                "OAuth client secrets cannot be hashed: "
+                + (
+                    f"{_CLIENT_SECRET_HASHER} is first in PASSWORD_HASHERS (it would hash "
+                    "people's passwords)."
+                    if hashers and hashers[0] == _CLIENT_SECRET_HASHER
+                    else f"{_CLIENT_SECRET_HASHER} is not in PASSWORD_HASHERS."
+                ),
+                hint=f'Add "{_CLIENT_SECRET_HASHER}" to PASSWORD_HASHERS after Argon2. ' + hint,
+                id="ctfy_auth.E017",
+            )
+        )
+    return problems

@@ -80,6 +80,8 @@ DEFAULTS: dict[str, Any] = {
     "OAUTH_LANDING_URL": "/auth/callback",
     "OAUTH_LINK_LANDING_PATH": "/settings",
     "SUPER_ADMIN_EMAILS": (),
+    # OAuth 2.1 / OpenID Connect authorization server (docs/oauth.md); "": not served
+    "OAUTH_ISSUER": "",
     # Device authorization flow (RFC 8628)
     "DEVICE_CODE_LIFETIME_SECONDS": 600,
     "DEVICE_POLL_INTERVAL_SECONDS": 5,
@@ -297,6 +299,11 @@ class AppSettings:
     def SUPER_ADMIN_EMAILS(self) -> frozenset[str]:
         """Addresses that make their owner ``super_admin`` once a provider proves them."""
         return frozenset(str(e).strip().lower() for e in self.get("SUPER_ADMIN_EMAILS"))
+
+    @property
+    def OAUTH_ISSUER(self) -> str:
+        """Absolute URL of the OAuth server (``https://host/oauth``); empty: the server is off."""
+        return str(self.get("OAUTH_ISSUER") or "")
 
     @property
     def DEVICE_CODE_LIFETIME_SECONDS(self) -> int:

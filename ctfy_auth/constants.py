@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 __all__ = [
     "ADMIN_ROLES",
+    "CLIENT_KINDS",
     "FULL_ACCOUNT_KINDS",
     "PASSWORD_PROVIDER",
     "CredentialKind",
@@ -46,11 +47,17 @@ class CredentialKind(models.TextChoices):
     SESSION = "session", _("Session token")
     API_TOKEN = "api_token", _("API token")
     OAUTH = "oauth", _("OAuth access token")
+    OAUTH_CLIENT = "oauth_client", _("OAuth client token")
 
 
 #: Credential kinds that carry the whole account. A positive set: a kind that
 #: is added later is *not* in it, so it fails closed everywhere.
 FULL_ACCOUNT_KINDS = frozenset({CredentialKind.SESSION})
+
+#: Credential kinds held by an OAuth client acting for itself (the client-credentials grant),
+#: with no person behind them. A positive set too: only views that say they serve clients
+#: (``serves_oauth_clients = True``, ``require_scope(..., clients=True)``) admit them.
+CLIENT_KINDS = frozenset({CredentialKind.OAUTH_CLIENT})
 
 #: Provider name under which the password appears in the identities list.
 PASSWORD_PROVIDER = "password"

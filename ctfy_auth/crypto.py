@@ -2,8 +2,8 @@
 
 A token is ``<prefix><secret><checksum>``:
 
-* ``prefix`` names the kind (``pt_`` session, ``pf_`` API token), so people and
-  secret scanners can tell what leaked;
+* ``prefix`` names the kind (``pt_`` session, ``pf_`` API token, ``po_`` OAuth access
+  token, ``pr_`` OAuth refresh token), so people and secret scanners can tell what leaked;
 * ``secret`` is 43 base62 characters drawn from :mod:`secrets` (256 bits);
 * ``checksum`` is the CRC32 of prefix + secret in 6 base62 characters, as
   GitHub's tokens do, so a mistyped or forged string is refused without a
@@ -20,10 +20,15 @@ import secrets
 import zlib
 
 __all__ = [
+    "ALL_PREFIXES",
+    "OAUTH_ACCESS_TOKEN",
+    "OAUTH_PREFIXES",
+    "OAUTH_REFRESH_TOKEN",
     "PREFIXES",
     "USER_CODE_ALPHABET",
     "digest",
     "generate",
+    "generate_client_secret",
     "generate_device_code",
     "generate_user_code",
     "normalize_user_code",
@@ -37,7 +42,14 @@ _CHECKSUM_LEN = 6  # 62**6 > 2**32
 
 #: Token kind (``Token.kind`` value) by plaintext prefix.
 PREFIXES: dict[str, str] = {"pt_": "user", "pf_": "fine_grained"}
-_PREFIX_BY_KIND = {kind: prefix for prefix, kind in PREFIXES.items()}
+#: The kinds of django-oauth-toolkit's tokens (no ``Token`` row) in the same format.
+OAUTH_ACCESS_TOKEN = "oauth_access"
+OAUTH_REFRESH_TOKEN = "oauth_refresh"
+#: OAuth token kind by plaintext prefix.
+OAUTH_PREFIXES: dict[str, str] = {"po_": OAUTH_ACCESS_TOKEN, "pr_": OAUTH_REFRESH_TOKEN}
+#: Every prefix ctfy_auth issues, with its kind.
+ALL_PREFIXES: dict[str, str] = {**PREFIXES, **OAUTH_PREFIXES}
+_PREFIX_BY_KIND = {kind: prefix for prefix, kind in ALL_PREFIXES.items()}
 _LENGTH = 3 + _SECRET_LEN + _CHECKSUM_LEN
 
 
@@ -54,7 +66,7 @@ def _checksum(body: str) -> str:
 
 
 def generate(kind: str) -> str:
-    """Return a fresh plaintext token of ``kind`` (a ``TokenKind`` value)."""
+    """Return a fresh plaintext token of ``kind`` (a ``TokenKind`` value or an OAuth kind)."""
     body = _PREFIX_BY_KIND[kind] + "".join(secrets.choice(_ALPHABET) for _ in range(_SECRET_LEN))
     return body + _checksum(body)
 
@@ -67,7 +79,7 @@ def parse_kind(plaintext: str) -> str | None:
     """
     if len(plaintext) != _LENGTH:
         return None
-    kind = PREFIXES.get(plaintext[:3])
+    kind = ALL_PREFIXES.get(plaintext[:3])
     if kind is None:
         return None
     body, check = plaintext[:-_CHECKSUM_LEN], plaintext[-_CHECKSUM_LEN:]
@@ -81,6 +93,11 @@ def parse_kind(plaintext: str) -> str | None:
 def digest(plaintext: str) -> str:
     """SHA-256 hex digest under which a token is stored and looked up."""
     return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+def generate_client_secret() -> str:
+    """An OAuth client secret: 32 random bytes, URL-safe (43 characters, 256 bits)."""
+    return secrets.token_urlsafe(32)
 
 
 # --- device authorization (RFC 8628) -------------------------------------------------------

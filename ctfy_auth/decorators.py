@@ -20,7 +20,7 @@ from django.utils.cache import patch_vary_headers
 
 from ctfy_auth.credentials import resolve_request
 from ctfy_auth.errors import ctfy_error, error_response
-from ctfy_auth.exceptions import NotAuthenticated
+from ctfy_auth.exceptions import ClientTokenRefused, NotAuthenticated
 from ctfy_auth.permissions import check_scopes, validated_required_scopes
 from ctfy_auth.scopes import REQUIRABLE_LEVELS
 
@@ -30,7 +30,7 @@ _View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
 
 
 def require_scope(
-    category: str, level: str, *, resource_kwarg: str | None = None
+    category: str, level: str, *, resource_kwarg: str | None = None, clients: bool = False
 ) -> Callable[[_View], _View]:
     """Let a plain Django view through only for a credential that may act on ``category:level``.
 
@@ -41,6 +41,9 @@ def require_scope(
       for a resource-scoped category, the resource named by the URL keyword
       argument ``resource_kwarg`` (403 ``token_competition_forbidden``); without
       ``resource_kwarg`` the resource is empty, which only ``all`` access passes.
+    * An OAuth client token (client credentials, no person behind it) → 403
+      ``token_scope_required`` unless ``clients=True``; a view that serves clients must not
+      read ``principal.user``.
     * The database unreachable while the credential is resolved → 503
       ``service_unavailable``, as on the DRF views.
 
@@ -90,6 +93,8 @@ def require_scope(
                 principal = resolve_request(request)
                 if principal is None:
                     raise NotAuthenticated()
+                if principal.acts_as_client and not clients:
+                    raise ClientTokenRefused()
                 check_scopes(principal, required_scopes, resource_id)
             except Exception as exc:
                 error = ctfy_error(exc, owner)

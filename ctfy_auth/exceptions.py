@@ -28,6 +28,7 @@ __all__ = [
     "AdminPrivilegesRequired",
     "CannotChangeOwnRole",
     "CannotRevokeCurrentToken",
+    "ClientTokenRefused",
     "CredentialCacheUnavailable",
     "CtfyError",
     "DeviceCodeInvalid",
@@ -146,6 +147,13 @@ class TokenScopeRequired(CtfyError):
 
     def __init__(self, message: Any = None) -> None:
         super().__init__(message, error="token_scope_required")
+
+
+class ClientTokenRefused(TokenScopeRequired):
+    """An OAuth client token (client credentials, no person) reached a view that acts for one."""
+
+    when = "an OAuth client token, at a route that does not serve OAuth clients"
+    default_detail = _("This endpoint does not serve OAuth client tokens; it acts for a person.")
 
 
 class RateLimited(CtfyError):

@@ -71,6 +71,7 @@ __all__ = [
     "evaluate",
     "validated_required_scopes",
     "view_rules_on_api_tokens",
+    "view_serves_oauth_clients",
 ]
 
 
@@ -122,6 +123,17 @@ def _rules_on_api_tokens(permission: Any) -> bool:
 def _operands(permission: AND | OR | NOT) -> tuple[Any, Any]:
     # The stubs leave out the operands DRF keeps in op1 / op2 (NOT has no op2).
     return getattr(permission, "op1", None), getattr(permission, "op2", None)
+
+
+def view_serves_oauth_clients(view: Any) -> bool:
+    """Whether ``view`` admits OAuth client tokens (client credentials, no person behind them).
+
+    Only a view that says so with ``serves_oauth_clients = True`` does: a client has no user
+    row to write as or read from, so every other view refuses it (403 ``token_scope_required``)
+    before its permissions run. Such a view must read only ``principal.allows(...)`` and
+    ``principal.client_id``, never ``principal.user``. Makes no query.
+    """
+    return getattr(view, "serves_oauth_clients", False) is True
 
 
 # --- evaluating a composed permission, with the refusal that decided -------------------------
@@ -253,7 +265,7 @@ def _scope_refusal(
     ]
     if not denied:
         return None
-    if not principal.user.is_active:  # authentication refuses these first; fail closed anyway
+    if not principal.holder_is_active:  # authentication refuses these first; fail closed anyway
         return InvalidToken(_("This account is disabled."))
     for category, level in denied:
         granted = principal.permissions.get(category, "none")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from ctfy_auth.constants import FULL_ACCOUNT_KINDS, CredentialKind
+from ctfy_auth.constants import CLIENT_KINDS, FULL_ACCOUNT_KINDS, CredentialKind
 from ctfy_auth.scopes import LEVEL_RANKS, resource_scoped_keys
 
 if TYPE_CHECKING:
@@ -33,6 +33,11 @@ class Principal:
     clamped ``Token.permissions``; ignored for full-account kinds, whose owner's
     role decides); ``resource_access`` and ``resource_ids`` are its resource
     selection.
+
+    ``client_id`` names the OAuth client an OAuth access token was issued to (``None`` for
+    session and API tokens). A client-credentials token (:attr:`acts_as_client`) has no person
+    behind it: its ``user`` is an ``AnonymousUser``, and only views that serve OAuth clients
+    admit it (``docs/oauth.md``, "What a client token reaches").
     """
 
     user: Any
@@ -42,6 +47,7 @@ class Principal:
     resource_access: str = "none"
     resource_ids: frozenset[str] = frozenset()
     reauthenticated_at: datetime | None = None
+    client_id: str | None = None
 
     @property
     def token_id(self) -> str | None:
@@ -52,9 +58,25 @@ class Principal:
         """True for credentials that carry the whole account (sessions); a positive test."""
         return self.credential_kind in FULL_ACCOUNT_KINDS
 
+    @property
+    def acts_as_client(self) -> bool:
+        """True for an OAuth client acting for itself (client credentials); a positive test."""
+        return self.credential_kind in CLIENT_KINDS
+
+    @property
+    def holder_is_active(self) -> bool:
+        """Whether whoever holds the credential may act: the person's ``is_active``.
+
+        A client token has no person; its client is live while the token resolves (deleting
+        the client deletes its tokens).
+        """
+        if self.acts_as_client:
+            return True
+        return bool(self.user.is_active)
+
     def allows(self, category: str, level: str, resource_id: str | None = None) -> bool:
         """May this credential act on ``category`` at ``level`` (for ``resource_id``)?"""
-        if not self.user.is_active:
+        if not self.holder_is_active:
             return False
         if self.is_full_account:
             return True

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 
 import ctfy_auth
+from ctfy_auth.oauth.keys import generate_pem
+from ctfy_auth.oauth.provider import OAUTH2_PROVIDER_SETTINGS
 from ctfy_auth.presets import CTFY_BROAD_TEMPLATE, CTFY_SCOPE_CATALOG, CTFY_TOKEN_TEMPLATES
 
 # The example project's demo app (host views protected by scopes) runs in this suite too.
@@ -89,7 +91,10 @@ else:
 
 AUTH_USER_MODEL = "ctfy_auth.User"
 # Real Argon2id, with cheap parameters so the suite stays fast (see tests/conftest.py).
-PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+PASSWORD_HASHERS = [
+    "tests.hashers.FastArgon2PasswordHasher",
+    "ctfy_auth.oauth.hashers.ClientSecretHasher",  # OAuth client secrets (docs/oauth.md)
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -99,6 +104,13 @@ CTFY_AUTH = {
     "SCOPE_CATALOG": CTFY_SCOPE_CATALOG,
     "TOKEN_TEMPLATES": CTFY_TOKEN_TEMPLATES,
     "BROAD_TOKEN_TEMPLATE": CTFY_BROAD_TEMPLATE,
+    "OAUTH_ISSUER": "http://testserver/oauth",
+}
+# The OAuth server (docs/oauth.md): a signing key per test process (2048 bits: fast to make).
+OAUTH2_PROVIDER = {
+    **OAUTH2_PROVIDER_SETTINGS,
+    "OIDC_ISS_ENDPOINT": CTFY_AUTH["OAUTH_ISSUER"],
+    "OIDC_RSA_PRIVATE_KEY": generate_pem(2048),
 }
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -106,6 +106,22 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
         {"CTFY_AUTH": {"OAUTH_REDIRECT_ORIGIN": "https://ctf.example.org/api"}},
         ["OAUTH_REDIRECT_ORIGIN", "path"],
     ),
+    "ctfy_auth.E014": (
+        {"CTFY_AUTH": {"OAUTH_ISSUER": "https://ctf.example.org/oauth/"}},
+        ["OAUTH_ISSUER", "slash"],
+    ),
+    "ctfy_auth.E015": (
+        {"OAUTH2_PROVIDER": {**django_settings.OAUTH2_PROVIDER, "DEFAULT_SCOPES": ["__all__"]}},
+        ["DEFAULT_SCOPES", "__all__"],
+    ),
+    "ctfy_auth.E016": (
+        {"OAUTH2_PROVIDER": {**django_settings.OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": ""}},
+        ["OIDC_RSA_PRIVATE_KEY", "missing"],
+    ),
+    "ctfy_auth.E017": (
+        {"PASSWORD_HASHERS": ["tests.hashers.FastArgon2PasswordHasher"]},
+        ["ClientSecretHasher", "PASSWORD_HASHERS"],
+    ),
     "ctfy_auth.W004": (
         {"CTFY_AUTH": {"OIDC_DISPLAY_NAME": "Example SSO"}},
         ["OIDC_DISPLAY_NAME", "deprecated"],
@@ -472,3 +488,68 @@ def test_w004_says_what_to_use_instead_and_the_old_setting_still_works(settings)
 def test_w004_is_quiet_when_the_setting_is_left_out(settings):
     assert "OIDC_DISPLAY_NAME" not in settings.CTFY_AUTH
     assert [m for m in ctfy_messages() if m.id == "ctfy_auth.W004"] == []
+
+
+# --- E014-E017: the OAuth server ---------------------------------------------------------------
+
+
+def test_oauth_checks_are_quiet_while_the_server_is_off(settings):
+    ctfy_auth(settings, OAUTH_ISSUER="")
+    settings.OAUTH2_PROVIDER = {}
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+    ids = {"ctfy_auth.E014", "ctfy_auth.E015", "ctfy_auth.E016", "ctfy_auth.E017"}
+    assert [m.msg for m in ctfy_messages() if m.id in ids] == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("PKCE_REQUIRED", False),
+        ("ROTATE_REFRESH_TOKEN", False),
+        ("REFRESH_TOKEN_REUSE_PROTECTION", False),
+        ("COMPLIANT_BCP_RFC9700_TOKEN_STORAGE", False),
+        ("OAUTH2_VALIDATOR_CLASS", "oauth2_provider.oauth2_validators.OAuth2Validator"),
+        ("SCOPES_BACKEND_CLASS", "oauth2_provider.scopes.SettingsScopes"),
+        ("ACCESS_TOKEN_GENERATOR", None),
+        ("CLIENT_SECRET_HASHER", "default"),
+        ("OIDC_ISS_ENDPOINT", "https://elsewhere.example.org/oauth"),
+    ],
+)
+def test_e015_refuses_each_weakened_dot_setting(settings, key, value):
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, key: value}
+    messages = [m.msg for m in ctfy_messages() if m.id == "ctfy_auth.E015"]
+    assert len(messages) == 1 and key in messages[0]
+
+
+def test_e016_refuses_a_short_or_foreign_key_and_checks_inactive_keys(settings):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    def pem(key: Any) -> str:
+        return key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+
+    short = pem(rsa.generate_private_key(public_exponent=65537, key_size=1024))
+    curve = pem(ec.generate_private_key(ec.SECP256R1()))
+    settings.OAUTH2_PROVIDER = {
+        **settings.OAUTH2_PROVIDER,
+        "OIDC_RSA_PRIVATE_KEY": short,
+        "OIDC_RSA_PRIVATE_KEYS_INACTIVE": [curve, "not a key"],
+    }
+    messages = [m.msg for m in ctfy_messages() if m.id == "ctfy_auth.E016"]
+    assert len(messages) == 3
+    assert "1024 bits" in messages[0]
+    assert "not an RSA key" in messages[1]
+    assert "not an unencrypted PEM" in messages[2]
+
+
+def test_e017_refuses_the_client_secret_hasher_first(settings):
+    settings.PASSWORD_HASHERS = [
+        "ctfy_auth.oauth.hashers.ClientSecretHasher",
+        "tests.hashers.FastArgon2PasswordHasher",
+    ]
+    (message,) = [m.msg for m in ctfy_messages() if m.id == "ctfy_auth.E017"]
+    assert "first" in message

@@ -59,6 +59,7 @@ OVERRIDES: dict[str, tuple[Any, Any]] = {
     "OAUTH_REDIRECT_ORIGIN": ("https://auth.example", "https://auth.example"),
     "OAUTH_LANDING_URL": ("/signed-in", "/signed-in"),
     "OAUTH_LINK_LANDING_PATH": ("/account", "/account"),
+    "OAUTH_ISSUER": ("https://ctf.example.org/oauth", "https://ctf.example.org/oauth"),
     "SUPER_ADMIN_EMAILS": (["Root@Example.com"], frozenset({"root@example.com"})),
     "DEVICE_CODE_LIFETIME_SECONDS": (120, 120),
     "DEVICE_POLL_INTERVAL_SECONDS": (2, 2),

@@ -305,7 +305,12 @@ def _options(command: BaseCommand, name: str) -> set[str]:
 
 
 def test_there_are_commands_to_document():
-    assert _our_commands() == ["ctfy_auth_create_token", "ctfy_auth_purge_tokens"]
+    assert _our_commands() == [
+        "ctfy_auth_create_oauth_client",
+        "ctfy_auth_create_token",
+        "ctfy_auth_generate_oauth_key",
+        "ctfy_auth_purge_tokens",
+    ]
 
 
 @pytest.mark.parametrize("name", _our_commands())

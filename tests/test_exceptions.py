@@ -37,6 +37,7 @@ GENERIC = {
 VARIANTS = {
     "TokenRevokedDuringRequest": "TokenRevoked",  # 401 on the calling token; 409 on another
     "CredentialCacheUnavailable": "ServiceUnavailable",  # the same 503, a narrower cause
+    "ClientTokenRefused": "TokenScopeRequired",  # the same 403, said of an OAuth client token
 }
 
 #: The wire word ``competition`` stays in codes (ctfy's contract); the class uses the

@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/v1/", include("ctfy_auth.urls")),
     path("demo/", include("demo.urls")),
     path("", include("ctfy_auth.pages.urls")),
+    path("oauth/", include("ctfy_auth.oauth.urls")),
     path("plain/whoami", whoami),
 ]

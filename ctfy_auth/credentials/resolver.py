@@ -1,8 +1,10 @@
 """Bearer resolution: the one place a request's ``Authorization`` header becomes a Principal.
 
 Resolution order (ctfy wire §1.4): parse the header (401 when missing or malformed) → checksum
-(403, no query) → one indexed SELECT of the token joined with its user
-(:func:`ctfy_auth.credentials.lookup.token_with_user_by_digest`, or the credential cache when
+(403, no query) → for an OAuth access token (``po_``), one indexed SELECT of DOT's token
+(:func:`ctfy_auth.credentials.oauth.oauth_principal`); otherwise one indexed SELECT of the
+token joined with its user (:func:`ctfy_auth.credentials.lookup.token_with_user_by_digest`, or
+the credential cache when
 ``CREDENTIAL_CACHE`` is set) (403 when unknown, revoked, expired or the user is inactive) →
 ``last_used_at`` touched at most once a minute. The outcome is kept on the request, so the DRF
 authentication class, the middleware and the decorator never resolve twice.
@@ -24,6 +26,7 @@ from ctfy_auth.conf import app_settings
 from ctfy_auth.constants import CredentialKind, TokenKind
 from ctfy_auth.credentials.cache import lookup as cached_lookup
 from ctfy_auth.credentials.lookup import token_with_user_by_digest
+from ctfy_auth.credentials.oauth import oauth_principal
 from ctfy_auth.exceptions import ExpiredToken, InvalidToken, NotAuthenticated
 from ctfy_auth.models import Token
 from ctfy_auth.principal import Principal
@@ -34,6 +37,7 @@ __all__ = ["bearer_credential", "resolve_request", "resolved_principal"]
 #: :func:`resolved_principal`.
 _RESOLUTION_ATTR = "_ctfy_auth_resolution"
 _KEYWORD = "bearer"
+_OAUTH_KINDS = frozenset(crypto.OAUTH_PREFIXES.values())
 _CREDENTIAL_KINDS = {
     TokenKind.SESSION: CredentialKind.SESSION,
     TokenKind.API_TOKEN: CredentialKind.API_TOKEN,
@@ -60,6 +64,10 @@ def _principal_for(plaintext: str) -> Principal:
     kind = crypto.parse_kind(plaintext)
     if kind is None:
         raise InvalidToken()  # refused before any query: typo, forgery or not ours
+    if kind in _OAUTH_KINDS:
+        if kind == crypto.OAUTH_ACCESS_TOKEN:
+            return oauth_principal(plaintext)
+        raise InvalidToken()  # a refresh token is no bearer credential
     digest = crypto.digest(plaintext)
     if app_settings.CREDENTIAL_CACHE:  # off: one setting read, and nothing of the cache runs
         token, store = cached_lookup(digest)

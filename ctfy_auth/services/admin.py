@@ -190,8 +190,8 @@ def trace_token(secret: str) -> TokenTrace | None:
 
     A string that cannot be a token of ours is refused without a query.
     """
-    if crypto.parse_kind(secret) is None:
-        return None
+    if crypto.parse_kind(secret) not in crypto.PREFIXES.values():
+        return None  # not ours, or an OAuth token (no Token row)
     token = Token.objects.select_related("user").filter(digest=crypto.digest(secret)).first()
     if token is None:
         return None

@@ -15,6 +15,12 @@ Sign-in providers (docs/identities.md); each is enabled once its client id is se
     CTFY_AUTH_OIDC_DISPLAY_NAME (any OpenID Connect issuer, found by discovery)
   CTFY_SUPER_ADMIN_EMAILS (comma-separated): super-admins once a provider proves the address
   CTFY_PUBLIC_ORIGIN: the public origin of the callback URL (default: the request's)
+
+OAuth server (docs/oauth.md), mounted at /oauth:
+  CTFY_OAUTH_ISSUER  default http://127.0.0.1:8000/oauth ("" turns the server off)
+  CTFY_OAUTH_SIGNING_KEY_FILE  PEM of the RS256 key; default oauth_signing_key.pem beside
+                 manage.py, written on first start when missing (a demo convenience: in
+                 production, make one with `manage.py ctfy_auth_generate_oauth_key`)
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from pathlib import Path
 import dj_database_url
 
 import ctfy_auth
+from ctfy_auth.oauth.keys import generate_pem
+from ctfy_auth.oauth.provider import OAUTH2_PROVIDER_SETTINGS
 from ctfy_auth.presets import CTFY_BROAD_TEMPLATE, CTFY_SCOPE_CATALOG, CTFY_TOKEN_TEMPLATES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -122,6 +130,7 @@ AUTH_USER_MODEL = "ctfy_auth.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "ctfy_auth.oauth.hashers.ClientSecretHasher",  # OAuth client secrets only
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -147,12 +156,41 @@ CTFY_AUTH = {
         e.strip() for e in os.environ.get("CTFY_SUPER_ADMIN_EMAILS", "").split(",") if e.strip()
     ],
     "OAUTH_REDIRECT_ORIGIN": os.environ.get("CTFY_PUBLIC_ORIGIN", ""),
+    "OAUTH_ISSUER": os.environ.get("CTFY_OAUTH_ISSUER", "http://127.0.0.1:8000/oauth"),
 }
 if os.environ.get("CTFY_AUTH_OIDC_ISSUER"):
     CTFY_AUTH["PROVIDERS"]["oidc"] = {  # type: ignore[index]
         "issuer": os.environ["CTFY_AUTH_OIDC_ISSUER"],
         "display_name": os.environ.get("CTFY_AUTH_OIDC_DISPLAY_NAME", ""),
     }
+
+
+def _signing_key() -> str:
+    """The demo's RS256 key: the file named by the environment, created once when missing."""
+    path = Path(os.environ.get("CTFY_OAUTH_SIGNING_KEY_FILE") or BASE_DIR / "oauth_signing_key.pem")
+    try:
+        # O_EXCL: of several processes starting at once, exactly one writes the key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(generate_pem())
+    for _attempt in range(50):  # another process may still be writing it
+        pem = path.read_text()
+        if pem.strip().endswith("-----END PRIVATE KEY-----"):
+            return pem
+        import time
+
+        time.sleep(0.1)
+    return pem
+
+
+OAUTH2_PROVIDER = {
+    **OAUTH2_PROVIDER_SETTINGS,
+    "OIDC_ISS_ENDPOINT": CTFY_AUTH["OAUTH_ISSUER"],
+    "OIDC_RSA_PRIVATE_KEY": _signing_key() if CTFY_AUTH["OAUTH_ISSUER"] else "",
+}
 
 # The OpenAPI description of ctfy_auth's routes: /api/v1/schema, and Swagger UI at /api/v1/docs.
 REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}

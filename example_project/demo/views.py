@@ -73,6 +73,8 @@ class CompetitionListView(CtfyAPIView):
     permission_classes = [HasScopes]
     required_scopes = {"challenges": "read"}
     scope_resource_gate = False
+    # It reads only principal.allows(): an OAuth client (client credentials) may call it.
+    serves_oauth_clients = True
 
     def get(self, request: Request) -> Response:
         principal = self.principal
@@ -89,9 +91,13 @@ class CompetitionListView(CtfyAPIView):
 
 
 class ChallengeListView(CtfyAPIView):
-    """GET /api/v1/demo/competitions/<competition_id>/challenges: ``challenges:read`` on it."""
+    """GET /api/v1/demo/competitions/<competition_id>/challenges: ``challenges:read`` on it.
+
+    OAuth clients (client credentials) may call it too: it never reads ``principal.user``.
+    """
 
     permission_classes = [HasScopes]
+    serves_oauth_clients = True
     required_scopes = {"challenges": "read"}
     scope_resource_kwarg = "competition_id"
 

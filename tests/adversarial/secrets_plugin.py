@@ -2,7 +2,9 @@
 
 Registered in ``tests/conftest.py`` (``pytest_plugins``). For the whole session it
 
-* wraps :func:`ctfy_auth.crypto.generate` and :func:`ctfy_auth.crypto.generate_device_code`
+* wraps :func:`ctfy_auth.crypto.generate` (every ``pt_``/``pf_``/``po_``/``pr_`` token),
+  :func:`ctfy_auth.crypto.generate_device_code` and
+  :func:`ctfy_auth.crypto.generate_client_secret` (OAuth client secrets)
   (same arguments, same return value) and records every plaintext they hand out, with its
   SHA-256 digest (what the database stores);
 * puts a handler on the root logger, and the root logger at ``DEBUG``, so every record a logger
@@ -148,8 +150,15 @@ def _recording(original: Callable[..., str], recorder: SecretRecorder, what: str
 def pytest_configure(config: pytest.Config) -> None:
     recorder = SecretRecorder()
     config.stash[_recorder_key] = recorder
-    originals = {"generate": crypto.generate, "generate_device_code": crypto.generate_device_code}
+    originals = {
+        "generate": crypto.generate,
+        "generate_device_code": crypto.generate_device_code,
+        "generate_client_secret": crypto.generate_client_secret,
+    }
     crypto.generate = _recording(crypto.generate, recorder, "token")  # type: ignore[assignment]
+    crypto.generate_client_secret = _recording(  # type: ignore[assignment]
+        crypto.generate_client_secret, recorder, "OAuth client secret"
+    )
     crypto.generate_device_code = _recording(  # type: ignore[assignment]
         crypto.generate_device_code, recorder, "device code"
     )
