@@ -52,7 +52,18 @@ OAUTH2_PROVIDER_SETTINGS: Mapping[str, Any] = MappingProxyType(
         "REFRESH_TOKEN_REUSE_PROTECTION": True,
         "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
         "PKCE_REQUIRED": True,
+        # Consent is remembered: a person who approved a client for a set of scopes (and
+        # still holds a live token from it) is not asked again for the same or fewer.
+        "REQUEST_APPROVAL_PROMPT": "auto",
         "OIDC_ENABLED": True,
+        # RP-initiated logout at {issuer}/logout ends the browser session. It asks first unless
+        # the id_token_hint is the signed-in person's; it leaves the person's tokens alone
+        # (DOT would delete every token of every authorization-code client, ending other
+        # applications' offline access and the remembered consent); clients revoke theirs.
+        "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+        "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+        "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+        "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
         "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
         "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
         "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,

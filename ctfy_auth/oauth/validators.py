@@ -15,6 +15,10 @@ unknown). This subclass changes exactly that, from the client's
   an implicit or hybrid response.
 * :meth:`validate_scopes`: the request is clamped to the scopes the policy allows (``write``
   implies ``read``); it is refused (``invalid_scope``) only when nothing is left.
+* :attr:`oidc_claim_scope` and :meth:`get_additional_claims`: the ID token's and userinfo's
+  claims by scope (``ctfy_auth.oauth.claims``); DOT adds ``sub`` (the user's public id),
+  ``iss``, ``exp``, ``auth_time``, oauthlib ``aud``, ``iat``, ``nonce``, ``at_hash``, and DOT
+  signs with RS256 and the key's ``kid``.
 
 Everything else (client authentication by ``client_secret_basic`` or ``client_secret_post``,
 code exchange with PKCE, refresh rotation with reuse detection, storage of token digests) is
@@ -29,6 +33,7 @@ from oauth2_provider.models import AbstractApplication
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from ctfy_auth.models import OAuthGrantType
+from ctfy_auth.oauth.claims import CLAIM_SCOPES, person_claims
 from ctfy_auth.oauth.scopes import allowed_scopes, clamp_to, policy_of
 
 __all__ = ["SERVED_GRANTS", "CtfyOAuth2Validator"]
@@ -44,6 +49,12 @@ SERVED_GRANTS = frozenset(
 
 
 class CtfyOAuth2Validator(OAuth2Validator):
+    oidc_claim_scope = dict(CLAIM_SCOPES)
+
+    def get_additional_claims(self, request: Any) -> dict[str, Any]:
+        # Request-aware (two parameters): DOT then leaves discovery's claim list to us.
+        return person_claims(request.user)
+
     def validate_grant_type(
         self, client_id: str, grant_type: str, client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:

@@ -1,7 +1,16 @@
-"""The issuer's endpoints: token, discovery, JWKS, introspection, revocation.
+"""The issuer's endpoints: authorization, token, discovery, JWKS, introspection, revocation.
 
 Every route answers **404** while ``CTFY_AUTH["OAUTH_ISSUER"]`` is empty (the server is off).
 
+* :class:`AuthorizeView` is DOT's ``AuthorizationView``: its login page is ``/signin``
+  (``ctfy_auth.pages``), its consent page ``ctfy_auth/oauth/consent.html`` (DOT's ``allow``
+  field, the catalog's labels), sent with the pages' headers (CSP, no framing, no cache).
+  A request whose PKCE method is not ``S256`` is refused before the consent page (stock DOT
+  shows the page and refuses ``plain`` only after approval).
+* :class:`UserInfoView` is DOT's (the claims by the token's scopes, ``ctfy_auth.oauth.claims``).
+* :class:`LogoutView` is DOT's ``RPInitiatedLogoutView`` (``id_token_hint``,
+  ``post_logout_redirect_uri`` registered per client, ``state``) with the pages' template and
+  headers; discovery advertises it while DOT's ``OIDC_RP_INITIATED_LOGOUT_ENABLED`` is on.
 * :class:`TokenView` is DOT's ``TokenView``; only the RFC 8628 device grant, which this
   release does not serve, is refused before DOT would look for a device grant row.
 * :class:`JwksView` is DOT's ``JwksInfoView`` (``kid`` = the key's JWK thumbprint).
@@ -18,32 +27,45 @@ Every route answers **404** while ``CTFY_AUTH["OAUTH_ISSUER"]`` is empty (the se
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider import views as dot_views
+from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OauthlibRequest  # type: ignore[import-untyped]
+from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors  # type: ignore[import-untyped]
 
 from ctfy_auth.conf import app_settings
+from ctfy_auth.oauth.claims import claims_supported
 from ctfy_auth.oauth.scopes import all_scopes, policy_of
 from ctfy_auth.oauth.validators import SERVED_GRANTS
+from ctfy_auth.pages.views import content_security_policy
 from ctfy_auth.services.introspection import introspect
 from ctfy_auth.services.revocation import revoke_presented
 
-__all__ = ["DiscoveryView", "IntrospectView", "JwksView", "RevokeView", "TokenView"]
+__all__ = [
+    "AuthorizeView",
+    "DiscoveryView",
+    "IntrospectView",
+    "JwksView",
+    "LogoutView",
+    "RevokeView",
+    "TokenView",
+    "UserInfoView",
+]
 
 _DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-#: Grants discovery advertises: those a client can complete today. The token endpoint also
-#: exchanges authorization codes, but nothing issues one until the authorization endpoint
-#: exists, so ``authorization_code`` is not advertised yet.
-_ADVERTISED_GRANTS = ("client_credentials", "refresh_token")
+#: Grants discovery advertises: those a client can complete today.
+_ADVERTISED_GRANTS = ("authorization_code", "client_credentials", "refresh_token")
 _AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
@@ -94,6 +116,57 @@ def _client_of(request: HttpRequest) -> tuple[bool, Any]:
     return True, oauth_request.client
 
 
+def _origin(uri: str) -> str | None:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+@method_decorator(xframe_options_deny, name="dispatch")
+@method_decorator(never_cache, name="dispatch")
+class AuthorizeView(dot_views.AuthorizationView):
+    """``GET|POST {issuer}/authorize``: the authorization code grant, PKCE ``S256`` only.
+
+    Signed out, the person is sent to ``/signin?next=<this request>``. Then, unless the
+    client skips consent or the person already approved this client for these scopes (DOT's
+    ``REQUEST_APPROVAL_PROMPT = "auto"``: a live token for a superset of the scopes), the
+    consent page; approving posts DOT's ``allow`` field back here.
+    """
+
+    template_name = "ctfy_auth/oauth/consent.html"
+    login_url = reverse_lazy("ctfy_auth_pages:signin")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _issuer_or_404()
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)
+        # A consent submission ends at the client's redirect URI; browsers hold that
+        # redirect to the page's ``form-action``, so its origin is allowed there.
+        redirect_uri = request.POST.get("redirect_uri") or request.GET.get("redirect_uri", "")
+        origin = _origin(redirect_uri)
+        response["Content-Security-Policy"] = content_security_policy((origin,) if origin else ())
+        return response
+
+    def validate_authorization_request(self, request: HttpRequest) -> tuple[Any, Any]:
+        scopes, credentials = super().validate_authorization_request(request)
+        # oauthlib accepts ``plain`` (its default without a method); DOT refuses it only
+        # when the code is created, after the person approved. Refuse it up front, once the
+        # client and its redirect URI are known good (so the error may go back to it).
+        if credentials.get("code_challenge_method") != "S256":
+            error = oauthlib_errors.InvalidRequestError(
+                description='PKCE with code_challenge_method "S256" is required.',
+                state=credentials.get("state"),
+            )
+            error.redirect_uri = credentials["redirect_uri"]
+            raise OAuthToolkitError(error=error, redirect_uri=credentials["redirect_uri"])
+        return scopes, credentials
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        # The catalog's labels (DOT's ``scopes_descriptions``), in the requested order.
+        labels = all_scopes()
+        context["scopes_descriptions"] = [labels.get(s, s) for s in context.get("scopes", ())]
+        return context
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class TokenView(dot_views.TokenView):
     """``POST {issuer}/token``: client credentials, refresh token (and code exchange)."""
@@ -113,6 +186,40 @@ class TokenView(dot_views.TokenView):
         return response
 
 
+@method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(never_cache, name="dispatch")
+class UserInfoView(dot_views.UserInfoView):
+    """``GET|POST {issuer}/userinfo``: a token with ``openid`` gets its person's claims."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _issuer_or_404()
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)
+        return response
+
+
+@method_decorator(xframe_options_deny, name="dispatch")
+@method_decorator(never_cache, name="dispatch")
+class LogoutView(dot_views.RPInitiatedLogoutView):
+    """``GET|POST {issuer}/logout``: OpenID Connect RP-initiated logout.
+
+    Ends the browser session and redirects to the client's registered
+    ``post_logout_redirect_uri`` (with ``state``), or to ``/``. Without an ``id_token_hint``
+    of the signed-in person, the person confirms first (DOT's ``allow`` field).
+    """
+
+    template_name = "ctfy_auth/oauth/logout.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _issuer_or_404()
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)
+        target = request.POST.get("post_logout_redirect_uri") or request.GET.get(
+            "post_logout_redirect_uri", ""
+        )
+        origin = _origin(target)
+        response["Content-Security-Policy"] = content_security_policy((origin,) if origin else ())
+        return response
+
+
 class JwksView(dot_views.JwksInfoView):
     """``GET {issuer}/jwks``: the active signing key and any inactive ones still published."""
 
@@ -129,17 +236,31 @@ class DiscoveryView(View):
         issuer = _issuer_or_404()
         data = {
             "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/authorize",
             "token_endpoint": f"{issuer}/token",
+            "userinfo_endpoint": f"{issuer}/userinfo",
             "jwks_uri": f"{issuer}/jwks",
+            **(
+                {"end_session_endpoint": f"{issuer}/logout"}
+                if oauth2_settings.OIDC_RP_INITIATED_LOGOUT_ENABLED
+                else {}
+            ),
             "introspection_endpoint": f"{issuer}/introspect",
             "revocation_endpoint": f"{issuer}/revoke",
             "scopes_supported": list(all_scopes()),
-            "response_types_supported": [],
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "code_challenge_methods_supported": ["S256"],
+            "authorization_response_iss_parameter_supported": bool(
+                oauth2_settings.COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS
+            ),
             "grant_types_supported": [g for g in _ADVERTISED_GRANTS if g in SERVED_GRANTS],
             "token_endpoint_auth_methods_supported": _AUTH_METHODS,
             "introspection_endpoint_auth_methods_supported": _AUTH_METHODS,
             "revocation_endpoint_auth_methods_supported": [*_AUTH_METHODS, "none"],
             "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "claims_supported": claims_supported(),
         }
         response = JsonResponse(data)
         response["Access-Control-Allow-Origin"] = "*"

@@ -41,10 +41,12 @@ from ctfy_auth.errors import answer_database_outages
 from ctfy_auth.exceptions import CtfyError, DeviceCodeInvalid, RateLimited, RateLimitUnavailable
 from ctfy_auth.models import DeviceRequest
 from ctfy_auth.pages.forms import DecisionForm, SignInForm, UserCodeForm
+from ctfy_auth.redirects import safe_redirect
 from ctfy_auth.services import accounts, devices
+from ctfy_auth.services.oauth_clients import authorization_redirect_origin
 from ctfy_auth.throttling import check_rate, client_ip
 
-__all__ = ["decide", "device", "sign_in", "sign_out"]
+__all__ = ["content_security_policy", "decide", "device", "sign_in", "sign_out", "signin"]
 
 _TEMPLATES = "ctfy_auth/device/"
 
@@ -53,8 +55,13 @@ _TEMPLATES = "ctfy_auth/device/"
 _STYLE_TEMPLATE = "ctfy_auth/_style.css"
 
 
-def _content_security_policy() -> str:
-    """No script, no fetch, no foreign resource; the one stylesheet by its SHA-256."""
+def content_security_policy(form_action: tuple[str, ...] = ()) -> str:
+    """No script, no fetch, no foreign resource; the one stylesheet by its SHA-256.
+
+    ``form_action``: origins a form on the page may end up at besides this site (browsers
+    apply ``form-action`` to the redirects that follow a submission, e.g. the OAuth consent
+    page's redirect to the client).
+    """
     style = render_to_string(_STYLE_TEMPLATE).encode()
     style_hash = base64.b64encode(hashlib.sha256(style).digest()).decode()
     return "; ".join(
@@ -62,7 +69,7 @@ def _content_security_policy() -> str:
             "default-src 'none'",
             f"style-src 'sha256-{style_hash}'",
             "img-src data:",  # the empty favicon, so browsers do not ask for /favicon.ico
-            "form-action 'self'",
+            " ".join(["form-action 'self'", *form_action]),
             "frame-ancestors 'none'",
             "base-uri 'none'",
         ]
@@ -73,7 +80,8 @@ def _csp(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response["Content-Security-Policy"] = _content_security_policy()
+        if "Content-Security-Policy" not in response:  # a view may widen form-action
+            response["Content-Security-Policy"] = content_security_policy()
         return response
 
     return wrapped
@@ -211,12 +219,12 @@ def decide(request: HttpRequest) -> HttpResponse:
     return render(request, _TEMPLATES + "done.html", {"row": row, "approved": approve})
 
 
-@_page
-@sensitive_post_parameters("password")
-@require_http_methods(["GET", "POST"])
-def sign_in(request: HttpRequest) -> HttpResponse:
-    """Email and password, then back to the device page (``next``, same site only)."""
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+def _sign_in(request: HttpRequest, next_url: str, template: str) -> HttpResponse:
+    """Email and password, then ``next_url``: the sign-in of every page.
+
+    Through :func:`~ctfy_auth.services.accounts.check_credentials`, behind the ``login``
+    rate, so the pages share the API's throttle and the per-account password budget.
+    """
     if _signed_in(request):
         return HttpResponseRedirect(next_url)
     form = SignInForm(request.POST or None)
@@ -238,7 +246,34 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 login(request, user, backend=_session_backend())
                 return HttpResponseRedirect(next_url)
     context = {"form": form, "next": next_url}
-    return render(request, _TEMPLATES + "sign_in.html", context, status=status)
+    return render(request, template, context, status=status)
+
+
+@_page
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Email and password, then back to the device page (``next``, same site only)."""
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    return _sign_in(request, next_url, _TEMPLATES + "sign_in.html")
+
+
+@_page
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    """``/signin``: email and password, then ``next`` (any same-site path, else ``/``).
+
+    The login page of the OAuth authorization endpoint (``next`` is the ``/authorize`` URL).
+    """
+    next_url = safe_redirect(request.POST.get("next") or request.GET.get("next"), default="/")
+    response = _sign_in(request, next_url, "ctfy_auth/signin.html")
+    # Signing in ends at the client when its consent is remembered (or skipped): the form's
+    # redirect chain must be allowed to reach that client's registered redirect URI.
+    origin = authorization_redirect_origin(next_url)
+    if origin:
+        response["Content-Security-Policy"] = content_security_policy((origin,))
+    return response
 
 
 @_page

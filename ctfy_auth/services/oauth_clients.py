@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from oauth2_provider.models import AbstractApplication, get_application_model
 
 from ctfy_auth import crypto
@@ -15,7 +17,7 @@ from ctfy_auth.models import OAuthClientPolicy, OAuthGrantType
 from ctfy_auth.oauth.scopes import all_scopes
 from ctfy_auth.oauth.validators import SERVED_GRANTS
 
-__all__ = ["ClientSpec", "create_client"]
+__all__ = ["ClientSpec", "authorization_redirect_origin", "create_client"]
 
 #: DOT's single ``authorization_grant_type`` for a client, from its first grant (DOT's own
 #: checks read it, e.g. redirect URIs are required for the authorization code grant).
@@ -101,3 +103,30 @@ def create_client(spec: ClientSpec) -> tuple[Any, str | None]:
             may_introspect=spec.may_introspect,
         )
     return application, secret
+
+
+def authorization_redirect_origin(path: str) -> str | None:
+    """The origin of the client redirect URI named by an ``{issuer}/authorize`` path, if registered.
+
+    ``path`` is a same-site path (the sign-in page's ``next``). ``None`` unless it is the
+    authorization endpoint with a ``client_id`` and a ``redirect_uri`` registered for that
+    client. The sign-in page allows that origin in its ``form-action``: browsers hold the
+    redirects after a submission to it, and a remembered consent ends the chain there.
+    """
+    try:
+        authorize = reverse("ctfy_oauth:authorize")
+    except NoReverseMatch:
+        return None
+    parts = urlsplit(path)
+    if parts.path != authorize:
+        return None
+    query = parse_qs(parts.query)
+    client_id = query.get("client_id", [""])[0]
+    redirect_uri = query.get("redirect_uri", [""])[0]
+    if not client_id or not redirect_uri:
+        return None
+    application = get_application_model().objects.filter(client_id=client_id).first()
+    if application is None or not application.redirect_uri_allowed(redirect_uri):
+        return None
+    target = urlsplit(redirect_uri)
+    return f"{target.scheme}://{target.netloc}" if target.scheme and target.netloc else None

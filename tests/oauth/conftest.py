@@ -58,9 +58,10 @@ def pkce_pair() -> tuple[str, str]:
 def authorization_code() -> Callable[..., tuple[str, str]]:
     """``make(application, user, scope)`` → ``(code, code_verifier)``.
 
-    The row the authorization endpoint (the browser half, not built yet) will write: a DOT
-    ``Grant`` with an S256 PKCE challenge. Everything after it (exchange, refresh, reuse
-    detection) runs through the real token endpoint.
+    The row the authorization endpoint writes (a DOT ``Grant`` with an S256 PKCE challenge),
+    without driving its pages: for tests of what comes after it (exchange, refresh, reuse
+    detection), which run through the real token endpoint. ``test_authorization.py`` drives
+    the pages themselves.
     """
 
     def make(application: Any, user: Any, scope: str) -> tuple[str, str]:
