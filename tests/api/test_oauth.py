@@ -29,36 +29,6 @@ pytestmark = pytest.mark.django_db
 CALLBACK = "/api/v1/auth/callback/{}"
 
 
-@pytest.fixture
-def providers(settings: Any, fake_github: Any, oidc_provider: Any) -> dict[str, Any]:
-    """GitHub at the fake; ``oidc`` and ``google`` at the local OIDC provider."""
-    clear_discovery_cache()
-    settings.CTFY_AUTH = {
-        **settings.CTFY_AUTH,
-        "PROVIDERS": {
-            "github": {
-                "client_id": fake_github.client_id,
-                "client_secret": fake_github.client_secret,
-                "authorize_url": fake_github.authorize_url,
-                "token_url": fake_github.token_url,
-                "api_url": fake_github.api_url,
-            },
-            "google": {
-                "client_id": oidc_provider.client_id,
-                "client_secret": oidc_provider.client_secret,
-                "discovery_url": oidc_provider.discovery_url,
-            },
-            "oidc": {
-                "issuer": oidc_provider.issuer,
-                "client_id": oidc_provider.client_id,
-                "client_secret": oidc_provider.client_secret,
-                "display_name": "Local SSO",
-            },
-        },
-    }
-    return {"github": fake_github, "google": oidc_provider, "oidc": oidc_provider}
-
-
 def _approve(providers: dict[str, Any], name: str, authorize_url: str, who: str) -> str:
     provider = providers[name]
     if name == "github":

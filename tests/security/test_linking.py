@@ -25,36 +25,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from ctfy_auth.models import Identity, OAuthFlow, Token
-from ctfy_auth.providers.oidc import clear_discovery_cache
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 COOKIE = "ctfy_auth_oauth"
-
-
-@pytest.fixture
-def providers(settings: Any, fake_github: Any, oidc_provider: Any) -> dict[str, Any]:
-    """GitHub at the fake, ``oidc`` at the local OpenID provider."""
-    clear_discovery_cache()
-    settings.CTFY_AUTH = {
-        **settings.CTFY_AUTH,
-        "PROVIDERS": {
-            "github": {
-                "client_id": fake_github.client_id,
-                "client_secret": fake_github.client_secret,
-                "authorize_url": fake_github.authorize_url,
-                "token_url": fake_github.token_url,
-                "api_url": fake_github.api_url,
-            },
-            "oidc": {
-                "issuer": oidc_provider.issuer,
-                "client_id": oidc_provider.client_id,
-                "client_secret": oidc_provider.client_secret,
-            },
-        },
-    }
-    return {"github": fake_github, "oidc": oidc_provider}
 
 
 def _set_provider_option(settings: Any, name: str, **options: Any) -> None:
