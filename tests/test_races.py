@@ -26,9 +26,6 @@ from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres_only")]
 
-#: GitHub at the loopback fake, ``oidc`` and ``google`` at the local OIDC provider.
-providers = oauth.providers
-
 
 def run_concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
     """Start every call at the same instant, each on its own thread and connection."""
