@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -30,7 +29,6 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -44,6 +42,7 @@ from ctfy_auth.principal import Principal
 from ctfy_auth.services import accounts, devices, revocation, sessions
 from tests.adversarial.test_enumeration import argon2_runs  # noqa: F401  (a fixture)
 from tests.conftest import PASSWORD
+from tests.test_races import run_concurrently
 
 API = "/api/v1"
 LOGIN = f"{API}/auth/login"
@@ -91,28 +90,6 @@ def change_password(client: APIClient, current: str, new: str = NEW) -> int:
 
 def new_user_code() -> str:
     return APIClient().post(f"{API}/auth/device/code").json()["user_code"]
-
-
-def run_concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Start every call at the same instant on its own thread; results or raised exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def worker(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()  # a thread's own connection, if it opened one
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def outcome(result: Any) -> str:
