@@ -35,7 +35,7 @@ def get_principal(request: HttpRequest | Request) -> Principal | None:
       once per request (after :func:`~ctfy_auth.decorators.require_scope` or the
       middleware, at no cost). A bad credential raises its ctfy_auth error
       (:class:`~ctfy_auth.exceptions.NotAuthenticated` 401, ``InvalidToken`` /
-      ``TokenExpired`` 403), which ``require_scope`` has already answered for the
+      ``ExpiredToken`` 403), which ``require_scope`` has already answered for the
       views it guards.
 
     An API token's Principal is returned too: ask ``principal.allows(category,
